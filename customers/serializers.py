@@ -1,0 +1,33 @@
+from django.db import IntegrityError, transaction
+from rest_framework import serializers
+
+from .models import DUPLICATE_EMAIL_MESSAGE, Customer
+
+# The .NET clients of the old service send camelCase names; both spellings are accepted.
+FIELD_ALIASES = {"firstName": "first_name", "lastName": "last_name"}
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "first_name", "last_name", "email", "phone", "address", "created_at", "updated_at"]
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            data = {FIELD_ALIASES[key] if key in FIELD_ALIASES and FIELD_ALIASES[key] not in data else key: value
+                    for key, value in data.items()}
+        return super().to_internal_value(data)
+
+    def validate_email(self, email):
+        others = Customer.objects.exclude(pk=self.instance.pk) if self.instance else Customer.objects.all()
+        if others.filter(email__iexact=email).exists():
+            raise serializers.ValidationError(DUPLICATE_EMAIL_MESSAGE, code="unique")
+        return email
+
+    def save(self, **kwargs):
+        try:
+            with transaction.atomic():
+                return super().save(**kwargs)
+        except IntegrityError:  # another request took the email between our check and the insert
+            raise serializers.ValidationError(
+                {"email": [serializers.ErrorDetail(DUPLICATE_EMAIL_MESSAGE, code="unique")]}) from None

@@ -1,0 +1,70 @@
+from rest_framework import serializers
+
+from customers.serializers import CustomerSerializer
+from products.serializers import ProductSerializer
+
+from .models import Order, OrderItem, OrderStatus
+from .services import invalid_status_message
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    order_id = serializers.IntegerField(read_only=True)
+    product_id = serializers.IntegerField(read_only=True)
+    product = ProductSerializer(read_only=True)
+
+    class Meta:
+        model = OrderItem
+        fields = ["id", "order_id", "product_id", "quantity", "unit_price", "total_price", "created_at",
+                  "updated_at", "product"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer_id = serializers.IntegerField(read_only=True)
+    customer = CustomerSerializer(read_only=True)
+    order_items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "customer_id", "order_number", "order_date", "status", "sub_total", "tax_amount",
+                  "shipping_amount", "total_amount", "notes", "shipping_address", "created_at", "updated_at",
+                  "customer", "order_items"]
+        read_only_fields = fields
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    order_items = OrderLineInputSerializer(many=True, allow_empty=False)
+    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
+    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+
+
+class OrderStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=OrderStatus.choices, **kwargs)
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            raise serializers.ValidationError(invalid_status_message(kwargs.get("input")), code="rule")
+        super().fail(key, **kwargs)
+
+
+class OrderUpdateSerializer(serializers.Serializer):
+    """PUT /api/orders/{id}: only the fields sent change."""
+
+    status = OrderStatusField(required=False)
+    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
+    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+
+
+class OrderStatusSerializer(serializers.Serializer):
+    status = OrderStatusField()

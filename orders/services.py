@@ -1,0 +1,195 @@
+"""The order rules, and the only place stock moves: create, change status, cancel, delete.
+
+The API and the admin both call these functions; nothing else writes `Product.stock_quantity` for an order.
+"""
+import secrets
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from customers.models import Customer
+from orderservice.errors import RuleViolation
+from products.models import Product
+
+from .models import Order, OrderItem, OrderStatus
+
+CENT = Decimal("0.01")
+
+# Pending→Processing|Cancelled, Processing→Shipped|Cancelled, Shipped→Delivered; Delivered and Cancelled are final.
+ALLOWED_TRANSITIONS = {
+    OrderStatus.PENDING: (OrderStatus.PROCESSING, OrderStatus.CANCELLED),
+    OrderStatus.PROCESSING: (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+    OrderStatus.SHIPPED: (OrderStatus.DELIVERED,),
+    OrderStatus.DELIVERED: (),
+    OrderStatus.CANCELLED: (),
+}
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderTotals:
+    sub_total: Decimal
+    tax_amount: Decimal
+    shipping_amount: Decimal
+    total_amount: Decimal
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def order_totals(line_totals: list[Decimal]) -> OrderTotals:
+    """sub_total = Σ lines; tax = sub_total × rate; shipping is a flat fee below the free-shipping threshold."""
+    sub_total = to_cents(sum(line_totals, Decimal("0")))
+    tax_amount = to_cents(sub_total * settings.ORDER_TAX_RATE)
+    shipping_amount = to_cents(
+        settings.ORDER_SHIPPING_FEE if sub_total < settings.ORDER_FREE_SHIPPING_FROM else Decimal("0"))
+    return OrderTotals(sub_total, tax_amount, shipping_amount, sub_total + tax_amount + shipping_amount)
+
+
+def new_order_number() -> str:
+    """ORD-YYYYMMDD-XXXXXXXX: the UTC date and 8 random upper-case hex characters."""
+    return f"ORD-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def _take_stock(quantities: dict[int, int]) -> None:
+    """Take each quantity only if that much is left, in product-id order.
+
+    The condition `stock >= quantity` sits in the UPDATE itself, so two orders can never both take the last
+    units; locking rows in one fixed order means orders sharing products cannot deadlock.
+    """
+    now = timezone.now()
+    for product_id in sorted(quantities):
+        taken = Product.objects.filter(pk=product_id, stock_quantity__gte=quantities[product_id]).update(
+            stock_quantity=F("stock_quantity") - quantities[product_id], updated_at=now)
+        if not taken:
+            name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first()
+            raise RuleViolation(f"Insufficient stock for product {name}")
+
+
+def _return_stock(order: Order) -> None:
+    """Give back what the order took, in product-id order (see `_take_stock`)."""
+    now = timezone.now()
+    for item in sorted(order.order_items.all(), key=lambda item: item.product_id):
+        Product.objects.filter(pk=item.product_id).update(
+            stock_quantity=F("stock_quantity") + item.quantity, updated_at=now)
+
+
+@transaction.atomic
+def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None = None,
+                 shipping_address: str | None = None) -> Order:
+    """Place an order, all or nothing: customer and products must exist, be active and have the stock.
+
+    Quantities of the same product on several lines are added up before the stock check.
+    """
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise RuleViolation("Customer not found", field="customer_id")
+
+    quantities: dict[int, int] = {}
+    for line in lines:
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+
+    # Row locks on PostgreSQL (SQLite's IMMEDIATE transaction already holds the write lock), in id order.
+    products = Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk").in_bulk()
+    for product_id in quantities:
+        product = products.get(product_id)
+        if product is None:
+            raise RuleViolation(f"Product with ID {product_id} not found")
+        if not product.is_active:
+            raise RuleViolation(f"Product {product.name} is not active")
+    for product_id, quantity in quantities.items():
+        if products[product_id].stock_quantity < quantity:
+            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
+    _take_stock(quantities)
+
+    items = [
+        OrderItem(product_id=line.product_id, quantity=line.quantity,
+                  unit_price=products[line.product_id].price,
+                  total_price=to_cents(products[line.product_id].price * line.quantity))
+        for line in lines
+    ]
+    totals = order_totals([item.total_price for item in items])
+    order = _insert_with_unique_number(
+        customer_id=customer_id, notes=notes, shipping_address=shipping_address,
+        sub_total=totals.sub_total, tax_amount=totals.tax_amount,
+        shipping_amount=totals.shipping_amount, total_amount=totals.total_amount,
+    )
+    for item in items:
+        item.order = order
+    OrderItem.objects.bulk_create(items)
+    return order
+
+
+def _insert_with_unique_number(**fields) -> Order:
+    """Insert the order under a fresh order number, drawing again in the rare case the number is taken."""
+    for _attempt in range(4):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(order_number=new_order_number(), **fields)
+        except IntegrityError:
+            continue  # 1 in 4 billion per pair of orders on one day
+    return Order.objects.create(order_number=new_order_number(), **fields)
+
+
+def invalid_status_message(status) -> str:
+    return f"Invalid status '{status}'. Valid values: {', '.join(OrderStatus.values)}"
+
+
+def status_change_error(current: str, wanted: str) -> str:
+    allowed = ALLOWED_TRANSITIONS[OrderStatus(current)]
+    if not allowed:
+        return f"Cannot change status of a {current} order: {current} is final"
+    return f"Cannot change status from {current} to {wanted}; allowed: {', '.join(allowed)}"
+
+
+@transaction.atomic
+def order_change_status(*, order_id: int, status: str) -> Order:
+    """Move an order along its lifecycle; cancelling gives its stock back, exactly once.
+
+    Setting the status it already has changes nothing.
+    """
+    if status not in OrderStatus.values:
+        raise RuleViolation(invalid_status_message(status), field="status")
+    # The row lock (PostgreSQL) or the write lock (SQLite) makes a racing second cancel wait, then see Cancelled.
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status == status:
+        return order
+    if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
+        raise RuleViolation(status_change_error(order.status, status), field="status")
+    if status == OrderStatus.CANCELLED:
+        _return_stock(order)
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_update(*, order_id: int, **changes) -> Order:
+    """Change an order's notes, shipping address and (through the lifecycle rules) its status."""
+    if "status" in changes:
+        order_change_status(order_id=order_id, status=changes.pop("status"))
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if changes:
+        for field, value in changes.items():
+            setattr(order, field, value)
+        order.save(update_fields=[*changes, "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_delete(*, order_id: int) -> None:
+    """Delete a Pending order and give its stock back; any other status is refused."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PENDING:
+        raise RuleViolation("Cannot delete order that is not in Pending status")
+    _return_stock(order)
+    order.delete()

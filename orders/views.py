@@ -1,0 +1,58 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from orderservice.viewsets import ResourceViewSet
+
+from . import services
+from .models import Order, OrderItem
+from .serializers import OrderCreateSerializer, OrderSerializer, OrderStatusSerializer, OrderUpdateSerializer
+
+
+class OrderViewSet(ResourceViewSet):
+    """Orders, newest first, each with its customer and its items; every change goes through `services`."""
+
+    queryset = Order.objects.select_related("customer").prefetch_related(
+        Prefetch("order_items", queryset=OrderItem.objects.select_related("product")))
+    serializer_class = OrderSerializer
+
+    def answer(self, order: Order, status_code=status.HTTP_200_OK, headers=None) -> Response:
+        """The order as GET shows it, read back with its customer and items."""
+        data = OrderSerializer(self.get_queryset().get(pk=order.pk)).data
+        return Response(data, status=status_code, headers=headers)
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = OrderCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = services.order_create(
+            customer_id=payload.validated_data["customer_id"],
+            lines=[services.OrderLine(**line) for line in payload.validated_data["order_items"]],
+            notes=payload.validated_data.get("notes"),
+            shipping_address=payload.validated_data.get("shipping_address"),
+        )
+        return self.answer(order, status.HTTP_201_CREATED, self.get_success_headers({"id": order.pk}))
+
+    @extend_schema(request=OrderUpdateSerializer, responses={200: OrderSerializer})
+    def update(self, request, *args, **kwargs):
+        order = self.get_object()
+        payload = OrderUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self.answer(services.order_update(order_id=order.pk, **payload.validated_data))
+
+    @extend_schema(request=OrderUpdateSerializer, responses={200: OrderSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    @extend_schema(request=OrderStatusSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["put"], url_path="status")
+    def change_status(self, request, pk=None):
+        order = self.get_object()
+        payload = OrderStatusSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self.answer(services.order_change_status(order_id=order.pk, status=payload.validated_data["status"]))
+
+    def perform_destroy(self, instance):
+        services.order_delete(order_id=instance.pk)

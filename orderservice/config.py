@@ -1,0 +1,82 @@
+"""Reading configuration from the environment, with one clear line (never a traceback) when it is wrong."""
+import os
+import sys
+from decimal import Decimal, InvalidOperation
+from typing import NoReturn
+
+import dj_database_url
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; its message names the variable."""
+
+
+def fail_start(message: str) -> NoReturn:
+    """Stop start-up with one line on stderr naming what is wrong."""
+    sys.exit(f"configuration error: {message}")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    fail_start(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        fail_start(f"{name} must be a whole number, not {value!r}")
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    value = os.environ.get(name, "").strip() or default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        fail_start(f"{name} must be a decimal number, not {value!r}")
+
+
+def env_list(name: str) -> list[str]:
+    """A comma-separated list; empty items are dropped."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# The old FastAPI service took SQLAlchemy URLs; the driver part after "+" means nothing to Django.
+_SCHEME_ALIASES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+
+
+def parse_database_url(url: str) -> dict:
+    """Django's DATABASES entry for a database URL, SQLAlchemy forms (`sqlite+aiosqlite:///x.db`) included."""
+    scheme, separator, rest = url.strip().partition("://")
+    base_scheme = scheme.split("+", 1)[0].lower()
+    if not separator or base_scheme not in _SCHEME_ALIASES:
+        raise ConfigError(
+            f"DATABASE_URL {url!r} is not a database URL this service understands "
+            "(use sqlite:///file.db, postgres://user:password@host:5432/name or mysql://…)")
+    try:
+        database = dj_database_url.parse(
+            f"{_SCHEME_ALIASES[base_scheme]}://{rest}",
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
+            conn_health_checks=True,
+        )
+    except ValueError as error:
+        raise ConfigError(f"DATABASE_URL {url!r} cannot be parsed: {error}") from None
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = {
+            # Writers take SQLite's write lock when their transaction begins, so a transaction that reads
+            # stock and then writes can never fail half-way with "database is locked": it waits instead.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+            # WAL lets readers run while one worker writes; NORMAL sync is safe with WAL.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return database

@@ -1,0 +1,83 @@
+"""Errors as RFC 9457 problem details, and the one exception business rules raise."""
+from http import HTTPStatus
+
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class RuleViolation(Exception):
+    """A request that is well-formed but breaks a business rule: a 400 whose message clients read as-is."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _flatten(errors, path: str = "") -> dict[str, list]:
+    """DRF's nested error structure as {"dotted.path": [ErrorDetail, …]}."""
+    if isinstance(errors, dict):
+        flat = {}
+        for key, value in errors.items():
+            flat.update(_flatten(value, f"{path}.{key}" if path else str(key)))
+        return flat
+    if isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
+        flat = {}
+        for index, value in enumerate(errors):
+            if value:  # DRF reports valid list items as {}
+                flat.update(_flatten(value, f"{path}.{index}" if path else str(index)))
+        return flat
+    items = errors if isinstance(errors, list) else [errors]
+    return {path or "non_field_errors": list(items)}
+
+
+# Messages with these codes are whole sentences meant for the client ("Customer with this email
+# already exists"), so `detail` carries them unchanged, as the old service's clients expect.
+_SELF_DESCRIBING_CODES = {"unique", "rule"}
+
+
+def _validation_detail(errors: dict[str, list]) -> str:
+    messages = [(field, message) for field, items in errors.items() for message in items]
+    if len(messages) == 1:
+        field, message = messages[0]
+        if field == "non_field_errors" or getattr(message, "code", None) in _SELF_DESCRIBING_CODES:
+            return str(message)
+    return "; ".join(
+        str(message) if field == "non_field_errors" else f"{field}: {message}" for field, message in messages)
+
+
+def problem_exception_handler(exc, context):
+    """DRF's exception handler, answering `application/problem+json` with type, title, status, detail, instance."""
+    if isinstance(exc, RuleViolation):
+        detail_errors = {exc.field: [exc.message]} if exc.field else [exc.message]
+        exc = exceptions.ValidationError(detail_errors, code="rule")
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: Django answers 500 and logs the traceback
+
+    errors = None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        detail = _validation_detail(errors)
+        if list(errors) == ["non_field_errors"]:
+            errors = None  # a rule about the whole request: `detail` says it all
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        if isinstance(detail, dict):  # simplejwt nests its reason: {"detail": …, "messages": […]}
+            detail = detail.get("detail", "")
+
+    request = context.get("request")
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(response.status_code).phrase,
+        "status": response.status_code,
+        "detail": str(detail),
+        "instance": request.path if request is not None else None,
+    }
+    if errors is not None:
+        body["errors"] = {field: [str(message) for message in messages] for field, messages in errors.items()}
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response

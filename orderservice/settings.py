@@ -1,0 +1,171 @@
+"""Settings for the Order Service: one file, read from the environment (and `.env` when present).
+
+Every variable is listed in README.md under "Configuration".
+"""
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from orderservice.config import ConfigError, env_bool, env_decimal, env_int, env_list, fail_start, parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env")
+
+# --- Environment --------------------------------------------------------------------------------
+ENVIRONMENT = os.environ.get("ENVIRONMENT", "development").strip().lower()
+if ENVIRONMENT not in ("development", "production"):
+    fail_start(f"ENVIRONMENT must be 'development' or 'production', not {ENVIRONMENT!r}")
+IS_PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env_bool("DEBUG", default=not IS_PRODUCTION) and not IS_PRODUCTION
+
+if IS_PRODUCTION:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or fail_start("SECRET_KEY is required when ENVIRONMENT=production")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or fail_start(
+        "ALLOWED_HOSTS is required when ENVIRONMENT=production (comma-separated host names)")
+else:
+    # A development-only key: never used in production, where SECRET_KEY is required.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-development-only-key-do-not-use-in-production")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["*"]
+
+HOST = os.environ.get("HOST", "0.0.0.0")
+PORT = os.environ.get("PORT", "5001")
+
+# --- Applications -------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "orderservice",
+    "customers",
+    "products",
+    "orders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "orderservice.urls"
+WSGI_APPLICATION = "orderservice.wsgi.application"
+APPEND_SLASH = False  # API paths have no trailing slash; the router accepts both forms itself
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------
+try:
+    DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite:///order_service.db"))}
+except ConfigError as error:
+    fail_start(str(error))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# --- Internationalisation: everything is stored and served in UTC --------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (admin, API docs) -------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- CORS ---------------------------------------------------------------------------------------
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = not IS_PRODUCTION and not CORS_ALLOWED_ORIGINS
+CORS_EXPOSE_HEADERS = ["Location"]
+
+# --- REST framework -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["orderservice.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "orderservice.errors.problem_exception_handler",
+}
+
+# --- Authentication: tokens from the User Service, verified against its JWKS -------------------
+JWT_AUTHORITY = os.environ.get("JWT_AUTHORITY", "http://localhost:5000").rstrip("/")
+JWT_JWKS_URL = os.environ.get("JWT_JWKS_URL") or f"{JWT_AUTHORITY}/.well-known/jwks.json"
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "shala")
+JWT_ISSUER = os.environ.get("JWT_ISSUER") or JWT_AUDIENCE  # the old service checked iss against the audience
+
+SIMPLE_JWT = {
+    # A resource server: it only verifies tokens the User Service signed, it never issues any.
+    "ALGORITHM": "RS256",
+    "SIGNING_KEY": None,
+    "VERIFYING_KEY": None,
+    "JWK_URL": JWT_JWKS_URL,
+    "AUDIENCE": JWT_AUDIENCE,
+    "ISSUER": JWT_ISSUER,
+    "LEEWAY": env_int("JWT_LEEWAY_SECONDS", 30),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_CLAIM": "sub",
+    "USER_ID_FIELD": "id",
+    # The User Service's tokens carry neither simplejwt's token_type nor a jti claim.
+    "TOKEN_TYPE_CLAIM": None,
+    "JTI_CLAIM": None,
+    "AUTH_TOKEN_CLASSES": ("orderservice.authentication.UserServiceToken",),
+    "TOKEN_USER_CLASS": "rest_framework_simplejwt.models.TokenUser",
+}
+
+# --- OpenAPI ------------------------------------------------------------------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Order Service",
+    "DESCRIPTION": "Customers, products with their stock, and orders. Every /api/ route needs a Bearer token "
+                   "signed by the User Service.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["orderservice.openapi.document_api_once"],
+    # The schema and the docs are public; the operations they describe are not.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+
+# --- Orders: money rules (CONTRACT.md section 4) -------------------------------------------------
+ORDER_TAX_RATE = env_decimal("ORDER_TAX_RATE", "0.08")
+ORDER_SHIPPING_FEE = env_decimal("ORDER_SHIPPING_FEE", "10.00")
+ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")
+
+# --- Logging ------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
+}

@@ -1,0 +1,27 @@
+"""Routes: the API at /api/ and again at /api/v1/, health, the OpenAPI schema with its docs, the admin."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from customers.views import CustomerViewSet
+from orders.views import OrderViewSet
+from products.views import ProductViewSet
+
+from .health import health
+
+router = SimpleRouter()
+router.trailing_slash = "/?"  # /api/orders and /api/orders/ both work, without a redirect (a regex route)
+router.register("customers", CustomerViewSet)
+router.register("products", ProductViewSet)
+router.register("orders", OrderViewSet)
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/v1/", include((router.urls, "v1"))),
+    path("health", health, name="health"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
+    path("admin/", admin.site.urls),
+]

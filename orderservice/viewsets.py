@@ -1,0 +1,21 @@
+"""The one base viewset the three resources share."""
+from django.db.models import ProtectedError
+from rest_framework import viewsets
+
+from orderservice.errors import RuleViolation
+
+
+class ResourceViewSet(viewsets.ModelViewSet):
+    """A ModelViewSet that answers 201 with `Location`, and refuses deletes that would orphan other rows."""
+
+    delete_refused_message = "Cannot delete this resource while other records refer to it"
+
+    def get_success_headers(self, data):
+        path = self.request.path.rstrip("/")
+        return {"Location": self.request.build_absolute_uri(f"{path}/{data['id']}")}
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:  # on_delete=PROTECT: the database keeps the rows it refers to
+            raise RuleViolation(self.delete_refused_message) from None

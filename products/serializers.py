@@ -1,0 +1,35 @@
+from django.db import IntegrityError, transaction
+from rest_framework import serializers
+
+from .models import DUPLICATE_SKU_MESSAGE, Product
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    stock_quantity = serializers.IntegerField(min_value=0, default=0)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "description", "price", "sku", "stock_quantity", "category", "is_active",
+                  "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A full update (PUT) must say how much stock there is; only a new product defaults to 0.
+        if self.instance is not None and not self.partial:
+            self.fields["stock_quantity"] = serializers.IntegerField(min_value=0)
+
+    def validate_price(self, price):
+        if price <= 0:
+            raise serializers.ValidationError("Ensure this value is greater than 0.", code="min_value")
+        return price
+
+    def validate_sku(self, sku):
+        return sku or None  # "" means no SKU: stored as NULL so it never collides with another product's
+
+    def save(self, **kwargs):
+        try:
+            with transaction.atomic():
+                return super().save(**kwargs)
+        except IntegrityError:  # another request took the SKU between the check and the write
+            raise serializers.ValidationError(
+                {"sku": [serializers.ErrorDetail(DUPLICATE_SKU_MESSAGE, code="unique")]}) from None
