@@ -1,0 +1,69 @@
+"""Configuration from the environment: database URLs in Django's and the old service's forms, clear errors."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orderservice.config import ConfigError, parse_database_url
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_default_sqlite_url_gets_settings_for_several_writing_workers():
+    database = parse_database_url("sqlite:///order_service.db")
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == "order_service.db"
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+    assert database["OPTIONS"]["timeout"] >= 5
+
+
+@pytest.mark.parametrize("url, engine, name", [
+    ("sqlite+aiosqlite:///./orders.db", "django.db.backends.sqlite3", "./orders.db"),
+    ("postgresql+asyncpg://app:secret@db.internal:5433/orders", "django.db.backends.postgresql", "orders"),
+    ("postgresql://app:secret@db.internal:5433/orders", "django.db.backends.postgresql", "orders"),
+    ("postgres://app:secret@db.internal/orders", "django.db.backends.postgresql", "orders"),
+    ("mysql+aiomysql://app:secret@db.internal:3306/orders", "django.db.backends.mysql", "orders"),
+])
+def test_django_and_sqlalchemy_url_forms_are_accepted(url, engine, name):
+    database = parse_database_url(url)
+    assert (database["ENGINE"], database["NAME"]) == (engine, name)
+
+
+def test_postgres_credentials_and_port_are_taken_from_the_url():
+    database = parse_database_url("postgresql+asyncpg://app:secret@db.internal:5433/orders")
+    assert (database["USER"], database["PASSWORD"], database["HOST"], database["PORT"]) == (
+        "app", "secret", "db.internal", 5433)
+
+
+@pytest.mark.parametrize("url", ["not a url", "oracle://x/y", "", "sqlite:/missing-slashes.db"])
+def test_an_unusable_database_url_is_a_config_error_naming_the_variable(url):
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        parse_database_url(url)
+
+
+def run_manage_check(**environment):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), **environment}
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("environment, variable", [
+    ({"ENVIRONMENT": "production", "ALLOWED_HOSTS": "orders.example.com"}, "SECRET_KEY"),
+    ({"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+    ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
+    ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
+])
+def test_bad_configuration_stops_start_up_with_one_line_naming_the_variable(environment, variable):
+    result = run_manage_check(**environment)
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert result.stderr.startswith("configuration error: ") and variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_starts_with_its_required_variables():
+    result = run_manage_check(ENVIRONMENT="production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="orders.example.com",
+                              DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr

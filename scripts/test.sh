@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Run the whole test suite: on SQLite, then on the PostgreSQL at TEST_POSTGRES_URL (default: this machine's
+# 127.0.0.1:5432). Without PostgreSQL the second run is skipped with a message, except under CI=true,
+# where an unreachable PostgreSQL fails the run. Arguments go to pytest (e.g. -k orders, -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/venv.sh requirements-dev.txt
+postgres_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+postgres_up() {
+    python - "$postgres_url" <<'PY'
+import sys, dj_database_url, psycopg
+db = dj_database_url.parse(sys.argv[1])
+try:
+    psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+                    port=db["PORT"] or 5432, connect_timeout=3).close()
+except psycopg.Error:
+    sys.exit(1)
+PY
+}
+
+echo "== tests on SQLite"
+DATABASE_URL="sqlite:///order_service_test.db" python -m pytest "$@"
+
+if ! postgres_up && [ "${CI:-}" = "true" ] && command -v pg_ctlcluster >/dev/null; then
+    echo "== PostgreSQL is down; starting it"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    sleep 2
+fi
+if postgres_up; then
+    echo "== tests on PostgreSQL ($postgres_url)"
+    DATABASE_URL="$postgres_url" python -m pytest "$@"
+elif [ "${CI:-}" = "true" ]; then
+    echo "error: PostgreSQL at $postgres_url is unreachable; under CI=true that is a failure" >&2
+    exit 1
+else
+    echo "== PostgreSQL at $postgres_url is unreachable: the PostgreSQL run was skipped (CI=true makes this an error)"
+fi
