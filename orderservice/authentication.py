@@ -1,34 +1,128 @@
-"""Bearer tokens from the User Service, verified by simplejwt against the User Service's JWKS.
+"""Bearer tokens from the User Service, verified with simplejwt against the User Service's JWKS.
 
-The service is a resource server: no user rows, no tokens issued here. simplejwt builds its token backend
-once at import; ours is built from the current SIMPLE_JWT settings on first use (and again when tests
-change them), so the JWKS URL can point at whatever key server is running.
+The service is a resource server: no user rows, no tokens issued (but for `manage.py devtoken` in
+development). simplejwt's token and authentication classes are extended, not replaced: its TokenBackend
+gets our key lookup (`orderservice.jwks`) and stricter header checks, its TokenUser learns the .NET claim
+names, and its authentication class says why a token failed (RFC 6750) and answers 503 while the keys
+cannot be fetched.
 """
+import logging
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
 
+import jwt
+from django.conf import settings
 from django.test.signals import setting_changed
+from rest_framework import exceptions, status
 from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import Token
+
+from .devkeys import development_public_keys
+from .jwks import KEY_TYPES_BY_ALGORITHM_PREFIX, KeySet, KeySetSettings, SigningKeysUnavailable, UnknownSigningKey
+
+logger = logging.getLogger("orderservice.auth")
+
+SUBJECT_CLAIMS = ("sub", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier")
+ROLE_CLAIMS = ("role", "roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
+# Header parameters that name a key or where to fetch one: trusting them would let a token choose its own key.
+SELF_KEYING_HEADERS = ("jku", "x5u", "jwk", "x5c")
+
+INVALID = "The access token is invalid"
+
+
+class TokenRefused(exceptions.AuthenticationFailed):
+    """A token was sent and fails verification: `reason` is logged, `detail` is what the client reads."""
+
+    def __init__(self, reason: str, detail: str = INVALID):
+        super().__init__(detail, code="invalid_token")
+        self.reason = reason
+
+
+class SigningKeyUnavailable(exceptions.APIException):
+    """The token may be fine, but its key cannot be fetched right now: retry, do not log the user out."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The User Service's signing keys cannot be fetched right now; retry shortly"
+    default_code = "signing_keys_unavailable"
+
+    def __init__(self, retry_after: int):
+        super().__init__()
+        self.wait = retry_after  # DRF turns `wait` into a Retry-After header
+
+
+class UserServiceTokenBackend(TokenBackend):
+    """simplejwt's backend with the User Service's key set, configured algorithms only, `exp` required."""
+
+    def __init__(self, *, algorithms: list[str], key_set: KeySet, development_key_file: Path | None, **options):
+        super().__init__(algorithm=algorithms[0], **options)
+        self.algorithms = algorithms
+        self.key_set = key_set
+        self.development_key_file = development_key_file
+
+    def decode(self, token, verify: bool = True) -> dict:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as error:
+            raise TokenRefused(f"malformed token: {error}") from None
+        algorithm, kid = header.get("alg"), header.get("kid")
+        if algorithm not in self.algorithms:
+            raise TokenRefused(f"algorithm {algorithm!r} not allowed (allowed: {', '.join(self.algorithms)})")
+        if named := [name for name in SELF_KEYING_HEADERS if name in header]:
+            raise TokenRefused(f"token names its own key in its header ({', '.join(named)})")
+        if not isinstance(kid, str) or not kid:
+            raise TokenRefused("token header has no kid")
+        key = self.public_key(kid)
+        if not isinstance(key, KEY_TYPES_BY_ALGORITHM_PREFIX[algorithm[:2]]):
+            raise TokenRefused(f"key {kid!r} is not a key for {algorithm}")
+        try:
+            return jwt.decode(token, key, algorithms=[algorithm], audience=self.audience, issuer=self.issuer,
+                              leeway=self.get_leeway(), options={"require": ["exp"]})
+        except jwt.ExpiredSignatureError:
+            raise TokenRefused("expired", "The access token expired") from None
+        except jwt.ImmatureSignatureError:
+            raise TokenRefused("not valid yet (nbf or iat in the future)", "The access token is not valid yet") from None
+        except jwt.InvalidTokenError as error:  # bad signature, audience, issuer, missing exp, bad claim types …
+            raise TokenRefused(f"{type(error).__name__}: {error}") from None
+
+    def public_key(self, kid: str):
+        if self.development_key_file is not None:
+            development_key = development_public_keys(self.development_key_file).get(kid)
+            if development_key is not None:
+                return development_key
+        try:
+            return self.key_set.key_for(kid)
+        except UnknownSigningKey:
+            raise TokenRefused(f"unknown signing key kid={kid!r}") from None
+        except SigningKeysUnavailable as unavailable:
+            logger.warning("auth: signing key kid=%r unknown and the JWKS is unreachable; answering 503", kid)
+            raise SigningKeyUnavailable(retry_after=unavailable.retry_after) from None
 
 
 @lru_cache(maxsize=1)
-def user_service_token_backend() -> TokenBackend:
-    """The verifier: RS256 signatures checked with the key the token's `kid` names in the JWKS."""
-    jwt = simplejwt_settings.api_settings
-    return TokenBackend(
-        algorithm=jwt.ALGORITHM,
-        audience=jwt.AUDIENCE,
-        issuer=jwt.ISSUER,
-        jwk_url=jwt.JWK_URL,
-        leeway=jwt.LEEWAY,
+def user_service_token_backend() -> UserServiceTokenBackend:
+    """One backend (and one key cache) per process, built from the settings in force."""
+    jwt_settings = simplejwt_settings.api_settings
+    return UserServiceTokenBackend(
+        algorithms=settings.JWT_ALGORITHMS,
+        key_set=KeySet(KeySetSettings(
+            url=jwt_settings.JWK_URL,
+            cache_seconds=settings.JWKS_CACHE_SECONDS,
+            refresh_cooldown_seconds=settings.JWKS_REFRESH_COOLDOWN_SECONDS,
+            fetch_timeout_seconds=settings.JWKS_FETCH_TIMEOUT_SECONDS,
+        )),
+        development_key_file=settings.JWT_DEV_KEY_FILE,
+        audience=jwt_settings.AUDIENCE,
+        issuer=jwt_settings.ISSUER,
+        leeway=jwt_settings.LEEWAY,
     )
 
 
 def _forget_backend(*, setting, **kwargs):
-    if setting == "SIMPLE_JWT":
+    if setting == "SIMPLE_JWT" or setting.startswith(("JWT_", "JWKS_")):
         user_service_token_backend.cache_clear()
 
 
@@ -36,7 +130,7 @@ setting_changed.connect(_forget_backend)
 
 
 class UserServiceToken(Token):
-    """An access token issued by the User Service: verified, never minted here."""
+    """An access token issued by the User Service: verified here, never minted (devtoken signs its own)."""
 
     token_type = "access"
     lifetime = timedelta(0)  # simplejwt requires one; it only matters for minting
@@ -45,7 +139,56 @@ class UserServiceToken(Token):
         return user_service_token_backend()
 
 
+def _claim_values(token, names) -> list[str]:
+    values = []
+    for name in names:
+        value = token.get(name)
+        values.extend(value if isinstance(value, list) else [value] if value is not None else [])
+    return [str(value) for value in values]
+
+
+class ServiceUser(TokenUser):
+    """The caller, as the token describes them: `id` from `sub` or .NET's nameidentifier, and `roles`."""
+
+    @cached_property
+    def id(self) -> str:
+        return _claim_values(self.token, SUBJECT_CLAIMS)[0]
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(_claim_values(self.token, ROLE_CLAIMS))
+
+
 class BearerTokenAuthentication(JWTStatelessUserAuthentication):
-    """`Authorization: Bearer <JWT>`; `request.user` is a TokenUser carrying the token's claims."""
+    """`Authorization: Bearer <JWT>`; `request.user` is a ServiceUser. Refusals are logged with their reason."""
 
     www_authenticate_realm = "order-service"
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed as refusal:
+            reason = getattr(refusal, "reason", None) or _plain_detail(refusal.detail)
+            request.bearer_error_description = refusal.detail if isinstance(refusal, TokenRefused) else INVALID
+            logger.warning("auth: token refused: %s (%s %s)", reason, request.method, request.path)
+            raise TokenRefused(reason, request.bearer_error_description) from None
+
+    def get_user(self, validated_token):
+        if not _claim_values(validated_token, SUBJECT_CLAIMS):
+            raise TokenRefused("no subject claim (sub or nameidentifier)")
+        return ServiceUser(validated_token)
+
+    def authenticate_header(self, request) -> str:
+        header = f'Bearer realm="{self.www_authenticate_realm}"'
+        description = getattr(request, "bearer_error_description", None)
+        if description:  # a token was sent and refused (RFC 6750 section 3)
+            header += f', error="invalid_token", error_description="{description}"'
+        return header
+
+
+def _plain_detail(detail) -> str:
+    """simplejwt's refusal reasons come nested: {"detail": …, "messages": [{"message": …}]}."""
+    if isinstance(detail, dict):
+        messages = [str(message.get("message")) for message in detail.get("messages", []) if isinstance(message, dict)]
+        return "; ".join(messages) or str(detail.get("detail", detail))
+    return str(detail)

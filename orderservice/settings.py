@@ -120,9 +120,22 @@ JWT_JWKS_URL = os.environ.get("JWT_JWKS_URL") or f"{JWT_AUTHORITY}/.well-known/j
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "shala")
 JWT_ISSUER = os.environ.get("JWT_ISSUER") or JWT_AUDIENCE  # the old service checked iss against the audience
 
+# Only asymmetric algorithms: the service must never accept a token signed with a shared secret or none.
+ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+JWT_ALGORITHMS = env_list("JWT_ALGORITHMS") or ["RS256"]
+if not set(JWT_ALGORITHMS) <= ASYMMETRIC_ALGORITHMS:
+    fail_start(f"JWT_ALGORITHMS may only name asymmetric algorithms ({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}), "
+               f"not {', '.join(sorted(set(JWT_ALGORITHMS) - ASYMMETRIC_ALGORITHMS))}")
+JWKS_CACHE_SECONDS = env_int("JWKS_CACHE_SECONDS", 300)  # after this, keys are refreshed (and kept if that fails)
+JWKS_REFRESH_COOLDOWN_SECONDS = env_int("JWKS_REFRESH_COOLDOWN_SECONDS", 30)  # at most one fetch per this
+JWKS_FETCH_TIMEOUT_SECONDS = env_int("JWKS_FETCH_TIMEOUT_SECONDS", 3)
+# `manage.py devtoken` signs with this key; the service trusts it in development only, never in production.
+JWT_DEV_KEY_FILE = None if IS_PRODUCTION else Path(
+    os.environ.get("JWT_DEV_KEY_FILE") or BASE_DIR / ".dev-keys" / "jwt-signing-key.pem")
+
 SIMPLE_JWT = {
-    # A resource server: it only verifies tokens the User Service signed, it never issues any.
-    "ALGORITHM": "RS256",
+    # A resource server: it verifies tokens the User Service signed (see orderservice/authentication.py).
+    "ALGORITHM": JWT_ALGORITHMS[0],
     "SIGNING_KEY": None,
     "VERIFYING_KEY": None,
     "JWK_URL": JWT_JWKS_URL,
@@ -131,12 +144,10 @@ SIMPLE_JWT = {
     "LEEWAY": env_int("JWT_LEEWAY_SECONDS", 30),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_CLAIM": "sub",
-    "USER_ID_FIELD": "id",
     # The User Service's tokens carry neither simplejwt's token_type nor a jti claim.
     "TOKEN_TYPE_CLAIM": None,
     "JTI_CLAIM": None,
     "AUTH_TOKEN_CLASSES": ("orderservice.authentication.UserServiceToken",),
-    "TOKEN_USER_CLASS": "rest_framework_simplejwt.models.TokenUser",
 }
 
 # --- OpenAPI ------------------------------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""The User Service's signing keys, fetched from its JWKS and kept through its outages.
+
+Written here rather than using PyJWKClient because an identity provider's outage must not log users out:
+PyJWKClient forgets its keys when its cache expires, refetches on every unknown `kid` (so random kids flood
+the User Service), and cannot tell "the key set is unreachable" (503, retry) from "no such key" (401).
+"""
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+logger = logging.getLogger("orderservice.auth")
+
+MAX_JWKS_BYTES = 1_000_000
+
+# The key type each family of asymmetric algorithms needs. Symmetric ("oct") keys are never accepted.
+KEY_TYPES_BY_ALGORITHM_PREFIX = {
+    "RS": (rsa.RSAPublicKey,),
+    "PS": (rsa.RSAPublicKey,),
+    "ES": (ec.EllipticCurvePublicKey,),
+    "Ed": (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey),
+}
+
+
+class SigningKeysUnavailable(Exception):
+    """The key for a token is not known and the key set cannot be fetched right now."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"signing keys unavailable; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class UnknownSigningKey(Exception):
+    """The key set was fetched and does not contain the token's `kid`."""
+
+
+@dataclass(frozen=True)
+class KeySetSettings:
+    url: str
+    cache_seconds: float = 300
+    refresh_cooldown_seconds: float = 30
+    fetch_timeout_seconds: float = 3
+
+
+def public_keys_from_jwks(document: object) -> dict[str, object]:
+    """{kid: public key} for every usable asymmetric key in a JWKS document; anything else is skipped."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("not a JWKS document (no 'keys' list)")
+    keys = {}
+    for jwk in document["keys"]:
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str) or jwk.get("kty") == "oct":
+            continue
+        try:
+            key = jwt.PyJWK(jwk).key
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+            logger.warning("jwks: skipped an unusable key kid=%s kty=%s", jwk.get("kid"), jwk.get("kty"))
+            continue
+        if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
+                            ed448.Ed448PublicKey)):
+            keys[jwk["kid"]] = key
+    return keys
+
+
+class KeySet:
+    """Keys by `kid`: refreshed when the cache expires or an unknown kid arrives, at most once per cooldown.
+
+    A failed refresh keeps the keys already known, however old: while the User Service is down, tokens
+    signed with them keep working.
+    """
+
+    def __init__(self, settings: KeySetSettings):
+        self.settings = settings
+        self._keys: dict[str, object] = {}
+        self._fetched_at: float | None = None  # last successful fetch
+        self._attempted_at: float | None = None  # last fetch, successful or not
+        self._last_fetch_failed = False
+        self._refresh_lock = threading.Lock()
+
+    def key_for(self, kid: str) -> object:
+        key = self._keys.get(kid)
+        if key is not None and not self._expired():
+            return key
+        if key is not None:
+            # Expired but known: one thread refreshes, the others go on with the keys they have.
+            if self._refresh_lock.acquire(blocking=False):
+                try:
+                    self._refresh_if_due()
+                finally:
+                    self._refresh_lock.release()
+            return self._keys.get(kid) or self._missing(kid)
+        with self._refresh_lock:  # unknown kid: wait for the one refresh in flight rather than start another
+            self._refresh_if_due()
+        return self._keys.get(kid) or self._missing(kid)
+
+    def _expired(self) -> bool:
+        return self._fetched_at is None or time.monotonic() - self._fetched_at >= self.settings.cache_seconds
+
+    def _cooldown_left(self) -> float:
+        if self._attempted_at is None:
+            return 0
+        return max(0.0, self.settings.refresh_cooldown_seconds - (time.monotonic() - self._attempted_at))
+
+    def _refresh_if_due(self) -> None:
+        if self._cooldown_left() > 0:
+            return
+        self._attempted_at = time.monotonic()
+        try:
+            keys = public_keys_from_jwks(self._fetch())
+        except (OSError, ValueError) as error:  # unreachable, timed out, HTTP error, not JSON, not a JWKS
+            self._last_fetch_failed = True
+            logger.warning("jwks: fetch from %s failed (%s); keeping %d known key(s)",
+                           self.settings.url, error, len(self._keys))
+            return
+        self._keys, self._fetched_at, self._last_fetch_failed = keys, time.monotonic(), False
+        logger.info("jwks: fetched %d key(s) from %s", len(keys), self.settings.url)
+
+    def _fetch(self) -> object:
+        request = urllib.request.Request(self.settings.url, headers={"Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=self.settings.fetch_timeout_seconds) as response:
+            body = response.read(MAX_JWKS_BYTES + 1)
+        if len(body) > MAX_JWKS_BYTES:
+            raise ValueError("JWKS document too large")
+        return json.loads(body)
+
+    def _missing(self, kid: str):
+        if self._last_fetch_failed:
+            raise SigningKeysUnavailable(retry_after=max(1, round(self._cooldown_left())))
+        raise UnknownSigningKey(f"no key with kid {kid!r} in the key set")
