@@ -84,6 +84,7 @@ def _return_stock(order: Order) -> None:
             stock_quantity=F("stock_quantity") + item.quantity, updated_at=now)
 
 
+@transaction.atomic
 def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None = None,
                  shipping_address: str | None = None) -> Order:
     """Place an order, all or nothing: customer and products must exist, be active and have the stock.

@@ -64,6 +64,8 @@ def public_keys_from_jwks(document: object) -> dict[str, object]:
         if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
                             ed448.Ed448PublicKey)):
             keys[jwk["kid"]] = key
+    if not keys:  # a User Service always publishes a key; an empty set is a fault, not a revocation of all keys
+        raise ValueError("the JWKS document has no usable signing keys")
     return keys
 
 

@@ -12,8 +12,7 @@ from orders.tests.factories import place_order
 pytestmark = pytest.mark.django_db
 
 DUPLICATE_EMAIL = "Customer with this email already exists"
-TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-          415: "Unsupported Media Type"}
+TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
 NEW_CUSTOMER = {"first_name": "John", "last_name": "Doe", "email": "john.doe@example.com",
                 "phone": "+1234567890", "address": "123 Main St, City, State 12345"}
 

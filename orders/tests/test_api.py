@@ -230,7 +230,8 @@ def test_create_order_adds_lines_of_the_same_product(api_client):
     body = api_client.post("/api/orders", order_request(CustomerFactory(), (product, 4), (product, 6)),
                            format="json").json()
 
-    assert [(item["product_id"], item["quantity"]) for item in body["order_items"]] == [(product.pk, 4), (product.pk, 6)]
+    assert [(item["product_id"], item["quantity"]) for item in body["order_items"]] == [
+        (product.pk, 4), (product.pk, 6)]
     assert body["sub_total"] == "100.00"
     assert stock_of(product) == 0
 
@@ -274,7 +275,8 @@ def test_create_order_for_more_than_the_stock_is_refused(api_client):
     customer = CustomerFactory()
     product = ProductFactory(name="Office Chair", stock_quantity=3)
 
-    assert_refused_with(api_client, order_request(customer, (product, 4)), "Insufficient stock for product Office Chair")
+    assert_refused_with(api_client, order_request(customer, (product, 4)),
+                        "Insufficient stock for product Office Chair")
 
 
 def test_create_order_checks_the_stock_for_the_total_across_lines(api_client):
@@ -317,10 +319,12 @@ def valid_request():
     (lambda r: r["order_items"][0].update(quantity=-1),
      {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]}),
     (lambda r: r["order_items"][0].update(quantity=1.5), {"order_items.0.quantity": ["A valid integer is required."]}),
-    (lambda r: r["order_items"][0].update(quantity="two"), {"order_items.0.quantity": ["A valid integer is required."]}),
+    (lambda r: r["order_items"][0].update(quantity="two"),
+     {"order_items.0.quantity": ["A valid integer is required."]}),
     (lambda r: r["order_items"][0].pop("quantity"), {"order_items.0.quantity": ["This field is required."]}),
     (lambda r: r["order_items"][0].pop("product_id"), {"order_items.0.product_id": ["This field is required."]}),
-    (lambda r: r["order_items"][0].update(product_id="x"), {"order_items.0.product_id": ["A valid integer is required."]}),
+    (lambda r: r["order_items"][0].update(product_id="x"),
+     {"order_items.0.product_id": ["A valid integer is required."]}),
     (lambda r: r.update(order_items="x"),
      {"order_items.non_field_errors": ['Expected a list of items but got type "str".']}),
     (lambda r: r.update(order_items=[5]),
@@ -612,9 +616,13 @@ def test_change_status_needs_a_status(api_client, body, message):
 
 
 def test_change_status_of_an_unknown_order_is_404(api_client):
+    place_order()
+    before = database_state()
+
     response = api_client.put("/api/orders/987654/status", {"status": "Processing"}, format="json")
 
     assert_problem(response, 404, "No Order matches the given query.", "/api/orders/987654/status")
+    assert database_state() == before
 
 
 def test_cancelling_twice_gives_the_stock_back_once(api_client):

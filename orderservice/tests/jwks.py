@@ -1,4 +1,8 @@
-"""A stand-in User Service for the tests: a real JWKS endpoint on loopback, and tokens signed with its keys."""
+"""A stand-in User Service for the tests: a real JWKS endpoint on loopback, and tokens signed with its keys.
+
+`mode` makes it misbehave the ways a real identity service does: "ok", "error" (HTTP 500), "html" (a login
+page instead of JSON), "empty" (a key set without keys), "hang" (accepts, never answers in time).
+"""
 import json
 import threading
 import time
@@ -28,20 +32,33 @@ class SigningKey:
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
 
 
+def claims(subject: str | None = "test-user", **overrides) -> dict:
+    """The claims the User Service puts in a token; `overrides` replace or add claims, None removes one."""
+    now = int(time.time())
+    payload = {"sub": subject, "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + 600, **overrides}
+    return {name: value for name, value in payload.items() if value is not None}
+
+
 class JWKSServer:
-    """Serves `/.well-known/jwks.json` with the public halves of `keys`, and counts the requests it gets."""
+    """Serves `/.well-known/jwks.json` with the public halves of `keys` (plus any raw `extra_jwks`)."""
 
     def __init__(self):
         self.keys = [SigningKey()]
+        self.extra_jwks: list[dict] = []
+        self.mode = "ok"
+        self.hang_seconds = 5.0
         self.requests = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests += 1
-                body = json.dumps({"keys": [key.public_jwk() for key in server.keys]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                if server.mode == "hang":
+                    time.sleep(server.hang_seconds)
+                    return
+                status, content_type, body = server.response()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -50,18 +67,29 @@ class JWKSServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/.well-known/jwks.json"
+
+    def response(self) -> tuple[int, str, bytes]:
+        if self.mode == "error":
+            return 500, "text/plain", b"Internal Server Error"
+        if self.mode == "html":
+            return 200, "text/html", b"<html><body>Please sign in</body></html>"
+        if self.mode == "empty":
+            return 200, "application/json", b'{"keys": []}'
+        jwks = {"keys": [key.public_jwk() for key in self.keys] + self.extra_jwks}
+        return 200, "application/json", json.dumps(jwks).encode()
 
     def start(self) -> "JWKSServer":
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        """Down for good: the port refuses connections from now on."""
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def token(self, subject: str = "test-user", key: SigningKey | None = None, **claims) -> str:
-        """A token as the User Service issues it: RS256, `kid`, sub/aud/iss/iat/exp; `claims` override or add."""
-        now = int(time.time())
-        payload = {"sub": subject, "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + 600, **claims}
-        return (key or self.keys[0]).sign({name: value for name, value in payload.items() if value is not None})
+    def token(self, subject: str | None = "test-user", key: SigningKey | None = None, headers: dict | None = None,
+              **overrides) -> str:
+        """A token as the User Service issues it: RS256, `kid`, sub/aud/iss/iat/exp (see `claims`)."""
+        return (key or self.keys[0]).sign(claims(subject, **overrides), headers)

@@ -1,82 +1,345 @@
-"""Every /api/ route needs a token the User Service signed; the public pages need none.
+"""Token verification against a real JWKS server on loopback that each test starts and controls.
 
-Tokens are verified against the real JWKS server that conftest.py starts on loopback.
+Nothing in the verifier is patched: the tests sign tokens, publish (or withhold) keys, and break the key
+server the ways a real User Service breaks.
 """
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import subprocess
+import sys
 import time
+import uuid
+from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.management import call_command
+from jwt.algorithms import ECAlgorithm
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
-from orderservice.tests.jwks import SigningKey
+from orderservice.authentication import BearerTokenAuthentication
+from orderservice.tests.jwks import JWKSServer, SigningKey, claims
 
 pytestmark = pytest.mark.django_db
 
-API_ROUTES = ["/api/customers", "/api/products", "/api/orders", "/api/v1/customers", "/api/customers/1",
-              "/api/orders/1/status"]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NET_NAME_ID = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier"
+NET_ROLE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
+REALM = 'Bearer realm="order-service"'
 
 
-def get_with_token(client, token, path="/api/customers"):
-    return client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+@pytest.fixture
+def user_service(settings):
+    """A User Service of this test's own, with short cache, cooldown and timeout so outages can be shown."""
+    server = JWKSServer().start()
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "JWK_URL": server.url}
+    settings.JWKS_CACHE_SECONDS = 1
+    settings.JWKS_REFRESH_COOLDOWN_SECONDS = 1
+    settings.JWKS_FETCH_TIMEOUT_SECONDS = 1
+    yield server
+    server.mode = "ok"
+    server.stop()
 
 
-def assert_refused(response, error_description=None):
+def call_api(client, token=None, path="/api/customers"):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    return client.get(path, **headers)
+
+
+def assert_refused(response, description="The access token is invalid"):
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
-    assert response["WWW-Authenticate"].startswith('Bearer realm="order-service"')
-    body = response.json()
-    assert body["status"] == 401 and body["title"] == "Unauthorized"
-    assert body["detail"]
+    assert response["WWW-Authenticate"] == f'{REALM}, error="invalid_token", error_description="{description}"'
+    assert response.json() == {"type": "about:blank", "title": "Unauthorized", "status": 401,
+                               "detail": description, "instance": response.wsgi_request.path}
 
 
-@pytest.mark.parametrize("path", API_ROUTES)
-def test_a_request_without_token_is_refused(anonymous_client, path):
-    response = anonymous_client.get(path)
-    assert_refused(response)
-    assert response.json()["detail"] == "Authentication credentials were not provided."
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def test_a_valid_token_is_accepted(anonymous_client, jwks_server):
-    response = get_with_token(anonymous_client, jwks_server.token())
+def unsigned_token(header: dict, payload: dict, signature: bytes = b"") -> str:
+    return f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}.{b64url(signature)}"
+
+
+# --- accepted ------------------------------------------------------------------------------------
+
+
+def test_a_plain_sub_token_is_accepted(anonymous_client, user_service):
+    response = call_api(anonymous_client, user_service.token())
     assert response.status_code == 200
     assert response.json() == []
 
 
-def test_a_token_without_simplejwt_token_type_or_jti_is_accepted(anonymous_client, jwks_server):
-    token = jwks_server.token(subject="user-42")
+def test_a_dotnet_shaped_token_is_accepted_with_its_subject_and_roles(anonymous_client, user_service):
+    token = user_service.token(subject=None, **{NET_NAME_ID: "user-7", NET_ROLE: ["Admin", "Clerk"],
+                                                "aud": ["another-api", "shala"]})
+    assert call_api(anonymous_client, token).status_code == 200
+
+    request = Request(APIRequestFactory().get("/api/customers", HTTP_AUTHORIZATION=f"Bearer {token}"))
+    user, _token = BearerTokenAuthentication().authenticate(request)
+    assert user.id == "user-7"
+    assert user.roles == {"Admin", "Clerk"}
+
+
+@pytest.mark.parametrize("role_claim", [{"role": "Admin"}, {"roles": ["Admin", "Viewer"]}, {NET_ROLE: "Admin"}])
+def test_roles_are_read_from_any_claim_name_as_string_or_array(user_service, role_claim):
+    token = user_service.token(**role_claim)
+    request = Request(APIRequestFactory().get("/api/customers", HTTP_AUTHORIZATION=f"Bearer {token}"))
+    user, _token = BearerTokenAuthentication().authenticate(request)
+    assert user.id == "test-user"
+    assert "Admin" in user.roles
+
+
+def test_a_token_within_the_leeway_is_accepted(anonymous_client, user_service):
+    expired_ten_seconds_ago = int(time.time()) - 10  # leeway is 30 s
+    assert call_api(anonymous_client, user_service.token(exp=expired_ten_seconds_ago)).status_code == 200
+    not_before_in_ten_seconds = int(time.time()) + 10
+    assert call_api(anonymous_client, user_service.token(nbf=not_before_in_ten_seconds)).status_code == 200
+
+
+def test_a_token_without_simplejwt_token_type_or_jti_is_accepted(anonymous_client, user_service):
+    token = user_service.token()
     assert set(jwt.decode(token, options={"verify_signature": False})) == {"sub", "aud", "iss", "iat", "exp"}
-    assert get_with_token(anonymous_client, token).status_code == 200
+    assert call_api(anonymous_client, token).status_code == 200
 
 
-def test_an_expired_token_is_refused(anonymous_client, jwks_server):
-    expired_an_hour_ago = int(time.time()) - 3600
-    assert_refused(get_with_token(anonymous_client, jwks_server.token(exp=expired_an_hour_ago)))
+# --- refused -------------------------------------------------------------------------------------
 
 
-def test_a_token_signed_with_another_key_under_a_published_kid_is_refused(anonymous_client, jwks_server):
-    forger = SigningKey(kid=jwks_server.keys[0].kid)  # same kid, different private key
-    assert_refused(get_with_token(anonymous_client, jwks_server.token(key=forger)))
+@pytest.mark.parametrize("path", ["/api/customers", "/api/products/1", "/api/v1/orders", "/api/orders/1/status"])
+def test_a_request_without_a_token_is_refused_without_an_error_code(anonymous_client, path):
+    response = anonymous_client.get(path)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == REALM
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Authentication credentials were not provided."
 
 
-def test_a_token_with_a_tampered_payload_is_refused(anonymous_client, jwks_server):
-    header, payload, signature = jwks_server.token().split(".")
-    other_payload = jwks_server.token(subject="admin").split(".")[1]
-    assert_refused(get_with_token(anonymous_client, f"{header}.{other_payload}.{signature}"))
-    assert other_payload != payload
+@pytest.mark.parametrize("token", ["garbage", "two.segments", "a.b.c", "", "Bearer"])
+def test_garbage_is_refused(anonymous_client, user_service, token):
+    assert_refused(anonymous_client.get("/api/customers", HTTP_AUTHORIZATION=f"Bearer {token}"))
 
 
-def test_a_token_for_another_audience_or_issuer_is_refused(anonymous_client, jwks_server):
-    assert_refused(get_with_token(anonymous_client, jwks_server.token(aud="another-service")))
-    assert_refused(get_with_token(anonymous_client, jwks_server.token(iss="https://attacker.example")))
+def test_a_token_with_alg_none_is_refused(anonymous_client, user_service):
+    token = unsigned_token({"alg": "none", "typ": "JWT", "kid": user_service.keys[0].kid}, claims())
+    assert_refused(call_api(anonymous_client, token))
 
 
-def test_a_token_without_exp_is_refused(anonymous_client, jwks_server):
-    assert_refused(get_with_token(anonymous_client, jwks_server.token(exp=None)))
+def test_hs256_signed_with_the_rsa_public_key_is_refused(anonymous_client, user_service):
+    public_pem = user_service.keys[0].private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    header = {"alg": "HS256", "typ": "JWT", "kid": user_service.keys[0].kid}
+    signing_input = unsigned_token(header, claims()).rsplit(".", 1)[0]
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    assert_refused(call_api(anonymous_client, f"{signing_input}.{b64url(signature)}"))
 
 
-def test_garbage_in_the_authorization_header_is_refused(anonymous_client):
-    assert_refused(get_with_token(anonymous_client, "not-a-jwt"))
+def test_the_right_kid_with_another_key_is_refused(anonymous_client, user_service):
+    forger = SigningKey(kid=user_service.keys[0].kid)
+    assert_refused(call_api(anonymous_client, user_service.token(key=forger)))
 
 
-@pytest.mark.parametrize("path", ["/health", "/openapi.json", "/docs", "/redoc"])
-def test_public_pages_need_no_token(anonymous_client, path):
-    assert anonymous_client.get(path).status_code == 200
+def test_a_tampered_payload_is_refused(anonymous_client, user_service):
+    header, _payload, signature = user_service.token().split(".")
+    admin_payload = b64url(json.dumps(claims(subject="admin", roles=["Admin"])).encode())
+    assert_refused(call_api(anonymous_client, f"{header}.{admin_payload}.{signature}"))
+
+
+def test_an_expired_token_is_refused(anonymous_client, user_service):
+    an_hour_ago = int(time.time()) - 3600
+    assert_refused(call_api(anonymous_client, user_service.token(exp=an_hour_ago)), "The access token expired")
+
+
+def test_a_token_not_valid_yet_is_refused(anonymous_client, user_service):
+    in_an_hour = int(time.time()) + 3600
+    assert_refused(call_api(anonymous_client, user_service.token(nbf=in_an_hour)), "The access token is not valid yet")
+
+
+def test_a_token_without_exp_is_refused(anonymous_client, user_service):
+    assert_refused(call_api(anonymous_client, user_service.token(exp=None)))
+
+
+@pytest.mark.parametrize("overrides", [{"aud": "another-service"}, {"aud": None}, {"aud": ["a", "b"]},
+                                       {"iss": "https://attacker.example"}, {"iss": None}])
+def test_a_wrong_or_missing_audience_or_issuer_is_refused(anonymous_client, user_service, overrides):
+    assert_refused(call_api(anonymous_client, user_service.token(**overrides)))
+
+
+def test_a_token_without_a_subject_is_refused(anonymous_client, user_service):
+    assert_refused(call_api(anonymous_client, user_service.token(subject=None)))
+
+
+@pytest.mark.parametrize("header_name", ["jku", "jwk", "x5u"])
+def test_a_token_naming_its_own_key_is_refused_and_that_key_is_never_fetched(anonymous_client, user_service,
+                                                                             header_name):
+    attacker = JWKSServer().start()
+    try:
+        attacker_key = attacker.keys[0]
+        value = attacker_key.public_jwk() if header_name == "jwk" else attacker.url
+        token = user_service.token(key=attacker_key, headers={header_name: value})
+        assert_refused(call_api(anonymous_client, token))
+        assert attacker.requests == 0
+    finally:
+        attacker.stop()
+
+
+def test_an_ec_key_under_the_tokens_kid_is_refused(anonymous_client, user_service):
+    ec_jwk = json.loads(ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256R1()).public_key()))
+    user_service.extra_jwks = [{**ec_jwk, "kid": "shared-kid"}]
+    token = user_service.token(key=SigningKey(kid="shared-kid"))
+    assert_refused(call_api(anonymous_client, token))
+
+
+def test_an_oct_key_under_the_tokens_kid_is_refused(anonymous_client, user_service):
+    user_service.extra_jwks = [{"kty": "oct", "kid": "secret-kid", "k": b64url(b"shared secret")}]
+    header = {"alg": "HS256", "typ": "JWT", "kid": "secret-kid"}
+    signing_input = unsigned_token(header, claims()).rsplit(".", 1)[0]
+    signature = hmac.new(b"shared secret", signing_input.encode(), hashlib.sha256).digest()
+    assert_refused(call_api(anonymous_client, f"{signing_input}.{b64url(signature)}"))
+    rs256_under_oct_kid = user_service.token(key=SigningKey(kid="secret-kid"))
+    assert_refused(call_api(anonymous_client, rs256_under_oct_kid))
+
+
+def test_refusals_are_logged_with_their_reason_and_never_the_token(anonymous_client, user_service, caplog):
+    token = user_service.token(exp=int(time.time()) - 3600)
+    with caplog.at_level(logging.WARNING, logger="orderservice.auth"):
+        call_api(anonymous_client, token)
+    assert "token refused: expired" in caplog.text
+    assert token not in caplog.text and token.split(".")[1] not in caplog.text
+
+
+# --- keys: rotation, outages, floods ------------------------------------------------------------------
+
+
+def test_a_newly_published_key_is_accepted_without_restart(anonymous_client, user_service):
+    assert call_api(anonymous_client, user_service.token()).status_code == 200
+    rotated = SigningKey()
+    user_service.keys.append(rotated)
+    time.sleep(1.1)  # past the refresh cooldown
+    assert call_api(anonymous_client, user_service.token(key=rotated)).status_code == 200
+
+
+# "empty": a key set without keys is a User Service fault (it always publishes one), not a revocation.
+@pytest.mark.parametrize("outage", ["down", "error", "html", "empty", "hang"])
+def test_known_keys_keep_working_through_an_outage_and_unknown_kids_get_503(anonymous_client, user_service, outage):
+    assert call_api(anonymous_client, user_service.token()).status_code == 200  # keys fetched
+    if outage == "down":
+        user_service.stop()
+    else:
+        user_service.mode = outage
+        user_service.hang_seconds = 3
+    time.sleep(1.1)  # past the cache lifetime and the cooldown: every request below would like to refetch
+
+    started = time.monotonic()
+    known = call_api(anonymous_client, user_service.token())
+    known_took = time.monotonic() - started
+    assert known.status_code == 200
+    assert known_took < 1 + 0.5  # one fetch timeout (1 s) and a little
+
+    time.sleep(1.1)
+    started = time.monotonic()
+    unknown = call_api(anonymous_client, user_service.token(key=SigningKey()))
+    unknown_took = time.monotonic() - started
+    assert unknown.status_code == 503
+    assert unknown["Content-Type"] == "application/problem+json"
+    assert unknown["Retry-After"] == "1"  # the refresh cooldown
+    assert unknown.json()["status"] == 503
+    assert unknown_took < 1 + 0.5
+
+    assert call_api(anonymous_client, user_service.token()).status_code == 200
+
+
+def test_an_unreachable_user_service_before_any_fetch_answers_503_not_401(anonymous_client, user_service):
+    user_service.stop()
+    response = call_api(anonymous_client, user_service.token())
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) >= 1
+    assert "WWW-Authenticate" not in response
+
+
+def test_random_kids_cause_at_most_one_fetch_per_cooldown(anonymous_client, user_service, settings):
+    settings.JWKS_REFRESH_COOLDOWN_SECONDS = 2
+    assert call_api(anonymous_client, user_service.token()).status_code == 200
+    fetches_after_warm_up = user_service.requests
+    time.sleep(2.1)  # a refresh is allowed again
+    attacker = SigningKey()
+    for _ in range(50):
+        token = user_service.token(key=attacker, headers={"kid": uuid.uuid4().hex})
+        assert_refused(call_api(anonymous_client, token))
+    assert user_service.requests - fetches_after_warm_up == 1
+
+
+# --- the development key ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def development_key_file(settings, tmp_path):
+    settings.JWT_DEV_KEY_FILE = tmp_path / "dev-key.pem"
+    return settings.JWT_DEV_KEY_FILE
+
+
+def devtoken(*arguments) -> str:
+    from io import StringIO
+
+    output = StringIO()
+    call_command("devtoken", *arguments, stdout=output)
+    return output.getvalue().strip()
+
+
+def test_devtoken_mints_a_token_the_service_accepts_without_a_user_service(anonymous_client, user_service,
+                                                                           development_key_file):
+    user_service.stop()  # no User Service at all
+    token = devtoken("--sub", "alice", "--role", "Admin", "--minutes", "5")
+    assert call_api(anonymous_client, token).status_code == 200
+    assert development_key_file.stat().st_mode & 0o777 == 0o600
+    payload = jwt.decode(token, options={"verify_signature": False})
+    assert (payload["sub"], payload["roles"], payload["aud"]) == ("alice", ["Admin"], "shala")
+    assert payload["exp"] - payload["iat"] == 300
+
+
+def test_the_development_key_is_refused_under_production_settings(user_service, development_key_file):
+    """In a process started with ENVIRONMENT=production, a devtoken token is refused like any unknown key."""
+    token = devtoken()
+    script = (
+        "import django; django.setup()\n"
+        "from rest_framework.request import Request\n"
+        "from rest_framework.test import APIRequestFactory\n"
+        "from orderservice.authentication import BearerTokenAuthentication\n"
+        f"request = Request(APIRequestFactory().get('/api/customers', HTTP_AUTHORIZATION='Bearer {token}'))\n"
+        "try:\n"
+        "    BearerTokenAuthentication().authenticate(request)\n"
+        "    print('accepted')\n"
+        "except Exception as refusal:\n"
+        "    print('refused', type(refusal).__name__)\n"
+    )
+    base = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "orderservice.settings",
+            "JWT_JWKS_URL": user_service.url, "JWT_DEV_KEY_FILE": str(development_key_file),
+            "DATABASE_URL": "sqlite:///:memory:"}
+    production = {**base, "ENVIRONMENT": "production", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "testserver"}
+
+    def verdict(environment):
+        result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment,
+                                capture_output=True, text=True, timeout=60)
+        return result.stdout.strip() or result.stderr
+
+    assert verdict(base) == "accepted"  # the same token, the same key file, in development
+    assert verdict(production) == "refused TokenRefused"
+
+
+def test_devtoken_refuses_to_run_in_production(tmp_path):
+    environment = {"PATH": os.environ.get("PATH", ""), "ENVIRONMENT": "production", "SECRET_KEY": "s" * 50,
+                   "ALLOWED_HOSTS": "orders.example.com", "JWT_DEV_KEY_FILE": str(tmp_path / "key.pem")}
+    result = subprocess.run([sys.executable, "manage.py", "devtoken"], cwd=PROJECT_ROOT, env=environment,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "development only" in result.stderr
+    assert not (tmp_path / "key.pem").exists()
+    assert result.stdout == ""
