@@ -35,14 +35,18 @@ class OrderSerializer(serializers.ModelSerializer):
 
 # --- Input -------------------------------------------------------------------------------------
 
+# No row has an id beyond a 64-bit integer; refusing larger ones here keeps them out of SQL (SQLite cannot
+# even bind them).
+MAX_ID = 2**63 - 1
+
 
 class OrderLineInputSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField()
+    product_id = serializers.IntegerField(max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1)
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField()
+    customer_id = serializers.IntegerField(max_value=MAX_ID)
     order_items = OrderLineInputSerializer(many=True, allow_empty=False)
     notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
     shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)

@@ -1,7 +1,10 @@
 """Errors as RFC 9457 problem details, and the one exception business rules raise."""
 from http import HTTPStatus
 
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -21,7 +24,10 @@ def _flatten(errors, path: str = "") -> dict[str, list]:
     if isinstance(errors, dict):
         flat = {}
         for key, value in errors.items():
-            flat.update(_flatten(value, f"{path}.{key}" if path else str(key)))
+            # A nested serializer's or list's own errors belong to its path ("order_items"), not to a key
+            # only DRF knows ("order_items.non_field_errors").
+            nested = path if key == api_settings.NON_FIELD_ERRORS_KEY and path else f"{path}.{key}" if path else str(key)
+            flat.update(_flatten(value, nested))
         return flat
     if isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
         flat = {}
@@ -81,3 +87,23 @@ def problem_exception_handler(exc, context):
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+def problem_response(request, status_code: int, detail: str) -> JsonResponse:
+    return JsonResponse({"type": "about:blank", "title": HTTPStatus(status_code).phrase, "status": status_code,
+                         "detail": detail, "instance": request.path},
+                        status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def page_not_found(request, exception):
+    """handler404: a problem for API clients, Django's page for people (admin)."""
+    if request.path.startswith("/api/"):
+        return problem_response(request, 404, "Nothing is found at this URL")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: the fault is logged with its traceback by Django; the client learns nothing internal."""
+    if request.path.startswith("/api/"):
+        return problem_response(request, 500, "The server could not answer this request; the fault is logged")
+    return defaults.server_error(request)

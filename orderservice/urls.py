@@ -26,3 +26,6 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "orderservice.errors.page_not_found"
+handler500 = "orderservice.errors.server_error"
