@@ -11,6 +11,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "first_name", "last_name", "email", "phone", "address", "created_at", "updated_at"]
+        # PUT replaces the customer: what it leaves out is cleared, as in the old service.
+        extra_kwargs = {"phone": {"default": None}, "address": {"default": None}}
 
     def to_internal_value(self, data):
         if hasattr(data, "items"):

@@ -42,7 +42,7 @@ MAX_ID = 2**63 - 1
 
 class OrderLineInputSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(max_value=MAX_ID)
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class OrderCreateSerializer(serializers.Serializer):

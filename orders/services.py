@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from orderservice.errors import RuleViolation
+from orderservice.money import largest_amount
 from products.models import Product
 
 from .models import Order, OrderItem, OrderStatus
@@ -118,6 +119,8 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
         for line in lines
     ]
     totals = order_totals([item.total_price for item in items])
+    if totals.total_amount > largest_amount():
+        raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
     order = _insert_with_unique_number(
         customer_id=customer_id, notes=notes, shipping_address=shipping_address,
         sub_total=totals.sub_total, tax_amount=totals.tax_amount,

@@ -1,6 +1,8 @@
 """The one base viewset the three resources share."""
 from django.db.models import ProtectedError
+from django.http import Http404
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 
 from orderservice.errors import RuleViolation
 
@@ -9,6 +11,12 @@ class ResourceViewSet(viewsets.ModelViewSet):
     """A ModelViewSet that answers 201 with `Location`, and refuses deletes that would orphan other rows."""
 
     delete_refused_message = "Cannot delete this resource while other records refer to it"
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:  # "Customer not found", as the old service said, for any id that matches nothing
+            raise NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found") from None
 
     def get_success_headers(self, data):
         path = self.request.path.rstrip("/")

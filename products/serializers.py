@@ -1,26 +1,36 @@
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
+from orderservice.money import largest_amount
+
 from .models import DUPLICATE_SKU_MESSAGE, Product
+
+MAX_STOCK = 2**31 - 1  # an INTEGER column
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    stock_quantity = serializers.IntegerField(min_value=0, default=0)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, default=0)
 
     class Meta:
         model = Product
         fields = ["id", "name", "description", "price", "sku", "stock_quantity", "category", "is_active",
                   "created_at", "updated_at"]
+        # PUT replaces the product: what it leaves out goes back to its default, as in the old service.
+        extra_kwargs = {"is_active": {"default": True}, "description": {"default": None}, "sku": {"default": None},
+                        "category": {"default": None}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A full update (PUT) must say how much stock there is; only a new product defaults to 0.
         if self.instance is not None and not self.partial:
-            self.fields["stock_quantity"] = serializers.IntegerField(min_value=0)
+            self.fields["stock_quantity"] = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
 
     def validate_price(self, price):
         if price <= 0:
             raise serializers.ValidationError("Ensure this value is greater than 0.", code="min_value")
+        if price > largest_amount():
+            raise serializers.ValidationError(f"Ensure this value is less than or equal to {largest_amount()}.",
+                                              code="max_value")
         return price
 
     def validate_sku(self, sku):

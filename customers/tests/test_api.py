@@ -164,13 +164,13 @@ def test_retrieve_absent_customer_is_404(api_client, prefix):
 
     response = api_client.get(f"{prefix}/customers/{absent_id()}")
 
-    assert_problem(response, 404, "No Customer matches the given query.")
+    assert_problem(response, 404, "Customer not found")
 
 
 def test_retrieve_non_numeric_id_is_404(api_client):
     response = api_client.get("/api/customers/abc")
 
-    assert_problem(response, 404, "Not found.")
+    assert_problem(response, 404, "Customer not found")
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -375,6 +375,17 @@ def test_put_replaces_the_customer(api_client, prefix):
     assert response.json()["updated_at"] == customer.updated_at.isoformat().replace("+00:00", "Z")
 
 
+def test_put_clears_the_phone_and_address_it_leaves_out(api_client):
+    customer = CustomerFactory(phone="+1555", address="1 Old Road")
+
+    response = api_client.put(f"/api/customers/{customer.pk}",
+                              {"first_name": "Ann", "last_name": "Lee", "email": customer.email}, format="json")
+
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert (customer.phone, customer.address) == (None, None)
+
+
 def test_put_accepts_camel_case_names(api_client):
     customer = CustomerFactory()
 
@@ -488,7 +499,7 @@ def test_update_of_an_absent_customer_is_404(api_client, method):
 
     response = getattr(api_client, method)(f"/api/customers/{absent_id()}", NEW_CUSTOMER, format="json")
 
-    assert_problem(response, 404, "No Customer matches the given query.")
+    assert_problem(response, 404, "Customer not found")
     assert customer_rows() == before
 
 
@@ -523,7 +534,7 @@ def test_delete_of_an_absent_customer_is_404(api_client):
 
     response = api_client.delete(f"/api/customers/{absent_id()}")
 
-    assert_problem(response, 404, "No Customer matches the given query.")
+    assert_problem(response, 404, "Customer not found")
     assert customer_rows() == before
 
 

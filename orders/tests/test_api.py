@@ -10,6 +10,7 @@ from django.test import override_settings
 from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order, OrderItem
+from orderservice.money import largest_amount
 from products.models import Product
 from products.tests.factories import ProductFactory
 
@@ -278,6 +279,14 @@ def test_create_order_for_an_unknown_product_is_refused(api_client):
                         "Product with ID 987654 not found")
 
 
+def test_create_order_whose_total_the_database_cannot_store_is_refused(api_client):
+    customer = CustomerFactory()
+    product = ProductFactory(price=largest_amount() / 2, stock_quantity=10)
+
+    assert_refused_with(api_client, order_request(customer, (product, 3)),
+                        f"Order total exceeds the largest amount the service can store ({largest_amount()})")
+
+
 def test_create_order_for_an_inactive_product_is_refused(api_client):
     customer = CustomerFactory()
     product = ProductFactory(name="Old Lamp", is_active=False)
@@ -452,7 +461,7 @@ def test_get_an_unknown_order_is_404(api_client, order_id):
 
     response = api_client.get(f"/api/orders/{order_id}")
 
-    assert_problem(response, 404, "No Order matches the given query.", f"/api/orders/{order_id}")
+    assert_problem(response, 404, "Order not found", f"/api/orders/{order_id}")
 
 
 @pytest.mark.parametrize("size", [2, 15])
@@ -554,7 +563,7 @@ def test_update_an_unknown_order_is_404(api_client):
 
     response = api_client.put("/api/orders/987654", {"notes": "x"}, format="json")
 
-    assert_problem(response, 404, "No Order matches the given query.", "/api/orders/987654")
+    assert_problem(response, 404, "Order not found", "/api/orders/987654")
     assert database_state() == before
 
 
@@ -635,7 +644,7 @@ def test_change_status_of_an_unknown_order_is_404(api_client):
 
     response = api_client.put("/api/orders/987654/status", {"status": "Processing"}, format="json")
 
-    assert_problem(response, 404, "No Order matches the given query.", "/api/orders/987654/status")
+    assert_problem(response, 404, "Order not found", "/api/orders/987654/status")
     assert database_state() == before
 
 
@@ -695,7 +704,7 @@ def test_delete_an_unknown_order_is_404(api_client):
 
     response = api_client.delete("/api/orders/987654")
 
-    assert_problem(response, 404, "No Order matches the given query.", "/api/orders/987654")
+    assert_problem(response, 404, "Order not found", "/api/orders/987654")
     assert database_state() == before
 
 

@@ -7,6 +7,7 @@ from rest_framework.validators import UniqueValidator
 
 from orders.models import Order, OrderItem
 from orders.tests.factories import place_order
+from orderservice.money import largest_amount
 from products.models import Product
 from products.tests.factories import ProductFactory
 
@@ -168,13 +169,13 @@ def test_retrieve_absent_product_is_404(api_client, prefix):
 
     response = api_client.get(f"{prefix}/products/{absent_id()}")
 
-    assert_problem(response, 404, "No Product matches the given query.")
+    assert_problem(response, 404, "Product not found")
 
 
 def test_retrieve_non_numeric_id_is_404(api_client):
     response = api_client.get("/api/products/abc")
 
-    assert_problem(response, 404, "Not found.")
+    assert_problem(response, 404, "Product not found")
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -306,6 +307,28 @@ def test_create_refuses_an_invalid_stock_quantity(api_client, stock, message):
     assert Product.objects.count() == 0
 
 
+def test_the_largest_storable_price_is_kept_exactly_and_a_larger_one_refused(api_client):
+    largest = largest_amount()  # 13 digits before the point on SQLite, 16 on PostgreSQL
+
+    created = api_client.post("/api/products", {**LAPTOP, "price": str(largest)}, format="json")
+    assert created.status_code == 201
+    assert api_client.get(created["Location"]).json()["price"] == str(largest)
+    assert api_client.get("/api/products").status_code == 200
+
+    too_large = api_client.post("/api/products", {**LAPTOP, "sku": "X", "price": str(largest + Decimal("0.01"))},
+                                format="json")
+    assert too_large.status_code == 400
+    assert list(too_large.json()["errors"]) == ["price"]  # SQLite: "less than or equal"; PostgreSQL: "18 digits"
+    assert Product.objects.count() == 1
+
+
+def test_create_refuses_a_stock_quantity_beyond_the_column(api_client):
+    response = api_client.post("/api/products", {**LAPTOP, "stock_quantity": 2**31}, format="json")
+
+    assert_invalid(response, "stock_quantity", "Ensure this value is less than or equal to 2147483647.")
+    assert Product.objects.count() == 0
+
+
 def test_an_empty_sku_is_stored_as_null_and_many_products_may_have_none(api_client):
     first = api_client.post("/api/products", {**LAPTOP, "sku": ""}, format="json")
     second = api_client.post("/api/products", {**LAPTOP, "sku": ""}, format="json")
@@ -357,6 +380,18 @@ def test_put_replaces_the_product(api_client, prefix):
     assert product_json(product) == {"id": product.pk, **payload}
     assert product.created_at == created_at
     assert product.updated_at > stale
+
+
+def test_put_resets_what_it_leaves_out_to_the_defaults(api_client):
+    product = ProductFactory(is_active=False, description="Old", sku="OLD-1", category="Old")
+
+    response = api_client.put(f"/api/products/{product.pk}",
+                              {"name": "Bare", "price": "5.00", "stock_quantity": 3}, format="json")
+
+    assert response.status_code == 200
+    product.refresh_from_db()
+    assert product_json(product) == {"id": product.pk, "name": "Bare", "description": None, "price": "5.00",
+                                     "sku": None, "stock_quantity": 3, "category": None, "is_active": True}
 
 
 def test_put_requires_stock_quantity(api_client):
@@ -482,7 +517,7 @@ def test_update_of_an_absent_product_is_404(api_client, method):
 
     response = getattr(api_client, method)(f"/api/products/{absent_id()}", LAPTOP, format="json")
 
-    assert_problem(response, 404, "No Product matches the given query.")
+    assert_problem(response, 404, "Product not found")
     assert product_rows() == before
 
 
@@ -519,5 +554,5 @@ def test_delete_of_an_absent_product_is_404(api_client):
 
     response = api_client.delete(f"/api/products/{absent_id()}")
 
-    assert_problem(response, 404, "No Product matches the given query.")
+    assert_problem(response, 404, "Product not found")
     assert product_rows() == before
