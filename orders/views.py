@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from orderservice.idempotency import idempotent
 from orderservice.viewsets import ResourceViewSet
 
 from . import services
@@ -24,6 +25,7 @@ class OrderViewSet(ResourceViewSet):
         return Response(data, status=status_code, headers=headers)
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         payload = OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -1,6 +1,7 @@
 """Reading configuration from the environment, with one clear line (never a traceback) when it is wrong."""
 import os
 import sys
+from pathlib import Path
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
@@ -79,4 +80,9 @@ def parse_database_url(url: str) -> dict:
             # WAL lets readers run while one worker writes; NORMAL sync is safe with WAL.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+        if database["NAME"] not in ("", ":memory:"):
+            # The test database is a file too (Django's default is in memory), so that tests can write to it
+            # from several threads and processes at once, as the workers of a real deployment do.
+            name = Path(database["NAME"])
+            database["TEST"] = {"NAME": str(name.with_name(f"test_{name.name}"))}
     return database

@@ -8,6 +8,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# RFC 9110's reason phrases where Python before 3.13 still has the older ones.
+_RFC_9110_TITLES = {413: "Content Too Large", 416: "Range Not Satisfiable", 422: "Unprocessable Content"}
+
+
+def status_title(status_code: int) -> str:
+    return _RFC_9110_TITLES.get(status_code) or HTTPStatus(status_code).phrase
 
 
 class RuleViolation(Exception):
@@ -77,7 +83,7 @@ def problem_exception_handler(exc, context):
     request = context.get("request")
     body = {
         "type": "about:blank",
-        "title": HTTPStatus(response.status_code).phrase,
+        "title": status_title(response.status_code),
         "status": response.status_code,
         "detail": str(detail),
         "instance": request.path if request is not None else None,
@@ -90,7 +96,7 @@ def problem_exception_handler(exc, context):
 
 
 def problem_response(request, status_code: int, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "about:blank", "title": HTTPStatus(status_code).phrase, "status": status_code,
+    return JsonResponse({"type": "about:blank", "title": status_title(status_code), "status": status_code,
                          "detail": detail, "instance": request.path},
                         status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 

@@ -172,6 +172,9 @@ ORDER_TAX_RATE = env_decimal("ORDER_TAX_RATE", "0.08")
 ORDER_SHIPPING_FEE = env_decimal("ORDER_SHIPPING_FEE", "10.00")
 ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")
 
+# --- Idempotency-Key on POST ------------------------------------------------------------------------
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)  # a retry within this replays; purged after
+
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

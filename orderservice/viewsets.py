@@ -5,12 +5,18 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 
 from orderservice.errors import RuleViolation
+from orderservice.idempotency import idempotent
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
-    """A ModelViewSet that answers 201 with `Location`, and refuses deletes that would orphan other rows."""
+    """A ModelViewSet that answers 201 with `Location`, honours Idempotency-Key on POST, and refuses deletes
+    that would orphan other rows."""
 
     delete_refused_message = "Cannot delete this resource while other records refer to it"
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def get_object(self):
         try:

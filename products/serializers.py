@@ -36,6 +36,14 @@ class ProductSerializer(serializers.ModelSerializer):
     def validate_sku(self, sku):
         return sku or None  # "" means no SKU: stored as NULL so it never collides with another product's
 
+    def update(self, product, validated_data):
+        """Write only what the request sent: a rename must not write back a stock figure read before
+        concurrent orders took their share."""
+        for field, value in validated_data.items():
+            setattr(product, field, value)
+        product.save(update_fields=[*validated_data, "updated_at"])
+        return product
+
     def save(self, **kwargs):
         try:
             with transaction.atomic():

@@ -1,0 +1,92 @@
+"""Stock under concurrency across processes, over HTTP: on SQLite one gunicorn with several workers
+sharing one database file; on PostgreSQL two gunicorn instances sharing one database. The run for each
+database drives its own deployment shape."""
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import settings
+
+from orderservice.tests.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
+                                             sqlite_database)
+
+CONNECTIONS = 16
+ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+@pytest.fixture
+def deployment(jwks_server, tmp_path):
+    """The service as deployed for this run's database, seeded and ready: a list of instance base URLs."""
+    database = sqlite_database(tmp_path) if ON_SQLITE else postgres_database()
+    with database as database_url:
+        environment = service_environment(database_url, jwks_server.url)
+        manage(environment, "migrate", "--noinput")
+        manage(environment, "loaddata", "seed")
+        instances = [Gunicorn(environment, workers=3)] if ON_SQLITE else [
+            Gunicorn(environment, workers=2), Gunicorn(environment, workers=2)]
+        try:
+            yield [instance.url for instance in instances]
+        finally:
+            for instance in instances:
+                instance.stop()
+
+
+def test_concurrent_orders_over_http_never_oversell_and_never_fail(deployment, jwks_server, capsys):
+    token = jwks_server.token()
+    first = deployment[0]
+    laptop, mouse, chair = sorted(product["id"] for product in call(first, "GET", "/api/products", token)[1])
+    initial = {laptop: 25, mouse: 60, chair: 25}  # a little stock, so that orders contend for the last units
+    for product_id, stock in initial.items():
+        status, _ = call(first, "PATCH", f"/api/products/{product_id}", token, {"stock_quantity": stock})
+        assert status == 200
+    shapes = [
+        [(laptop, 1), (mouse, 2)],
+        [(mouse, 2), (laptop, 1)],  # opposite line order
+        [(chair, 1), (laptop, 1), (mouse, 1)],
+        [(mouse, 1), (mouse, 1)],
+    ]
+
+    def post_order(index):
+        lines = shapes[index % len(shapes)]
+        body = {"customer_id": 1, "order_items": [{"product_id": p, "quantity": q} for p, q in lines]}
+        status, answer = call(deployment[index % len(deployment)], "POST", "/api/orders", token, body)
+        return status if status != 400 else answer["detail"].split(" for product")[0]
+
+    attempts = 200
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        outcomes = Counter(pool.map(post_order, range(attempts)))
+
+    assert set(outcomes) <= {201, "Insufficient stock"}, outcomes
+    assert outcomes[201] > 0 and outcomes["Insufficient stock"] > 0
+    for base_url in deployment:  # every instance sees the same stock
+        stock = {p["id"]: p["stock_quantity"] for p in call(base_url, "GET", "/api/products", token)[1]}
+        orders = call(base_url, "GET", "/api/orders", token)[1]
+        assert len(orders) == outcomes[201]
+        ordered = Counter()
+        for order in orders:
+            for item in order["order_items"]:
+                ordered[item["product_id"]] += item["quantity"]
+        assert all(stock[p] >= 0 for p in stock)
+        assert {p: stock[p] + ordered[p] for p in stock} == initial
+    with capsys.disabled():
+        print(f"\n[{'sqlite, 1 gunicorn x 3 workers' if ON_SQLITE else 'postgresql, 2 gunicorns x 2 workers'}] "
+              f"connections={CONNECTIONS} attempts={attempts} outcomes={dict(outcomes)} final stock={stock}")
+
+
+def test_concurrent_retries_with_one_idempotency_key_place_one_order_across_workers_and_instances(
+        deployment, jwks_server):
+    token = jwks_server.token(subject="retrying-shop")
+    body = {"customer_id": 2, "order_items": [{"product_id": 3, "quantity": 1}]}
+
+    def retry(index):
+        return call(deployment[index % len(deployment)], "POST", "/api/orders", token, body,
+                    headers={"Idempotency-Key": "checkout-7f3a"})
+
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        answers = list(pool.map(retry, range(CONNECTIONS)))
+
+    assert {status for status, _ in answers} == {201}
+    assert len({answer["id"] for _, answer in answers}) == 1
+    assert len(call(deployment[0], "GET", "/api/orders", token)[1]) == 1
+    chair = call(deployment[-1], "GET", "/api/products/3", token)[1]
+    assert chair["stock_quantity"] == 75 - 1

@@ -1,0 +1,99 @@
+"""`Idempotency-Key` on POST, after the IETF httpapi draft "The Idempotency-Key HTTP Header Field".
+
+A retry with the same key and body gets the original status and body again, and nothing new is created;
+the same key with another body is a 422. The key row is written in the same transaction as what the POST
+creates, first, so a concurrent twin waits for that transaction (PostgreSQL: on the unique index;
+SQLite: on the write lock) and then replays its response: never a second order. Keys belong to the
+caller (the token's subject) and are kept IDEMPOTENCY_KEY_HOURS (24 by default).
+"""
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from .models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Any unique string (a UUID is best). A retry with the same key and body returns the first "
+                "response and creates nothing; the same key with another body is a 422. Kept 24 hours.")
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used with a different request"
+    default_code = "idempotency_key_reused"
+
+
+def key_lifetime() -> timedelta:
+    return timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+
+
+def idempotency_key(request) -> str | None:
+    """The header's key, or None; the draft sends it as a structured-field string ("…"), bare is accepted."""
+    raw = request.headers.get(HEADER)
+    if raw is None:
+        return None
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise exceptions.ValidationError(
+            {HEADER: [f"must be 1 to {MAX_KEY_LENGTH} printable characters"]}, code="invalid")
+    return key
+
+
+def request_fingerprint(request) -> str:
+    """The body as canonical JSON, hashed: the same order sent with other whitespace or key order matches."""
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
+    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+
+
+def replay(earlier: IdempotentRequest, fingerprint: str) -> Response:
+    if earlier.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    headers = {"Idempotent-Replayed": "true"}
+    if earlier.location:
+        headers["Location"] = earlier.location
+    return Response(earlier.response_body, status=earlier.status_code, headers=headers)
+
+
+def idempotent(create):
+    """Decorate a viewset's `create` so that it honours Idempotency-Key."""
+
+    @functools.wraps(create)
+    def create_once(view, request, *args, **kwargs):
+        key = idempotency_key(request)
+        if key is None:
+            return create(view, request, *args, **kwargs)
+        owner, fingerprint = str(request.user.id), request_fingerprint(request)
+        with transaction.atomic():
+            IdempotentRequest.objects.filter(
+                owner=owner, key=key, created_at__lt=timezone.now() - key_lifetime()).delete()
+            claim = IdempotentRequest(owner=owner, key=key, method=request.method, path=request.path,
+                                      fingerprint=fingerprint, status_code=0, response_body={})
+            try:
+                with transaction.atomic():
+                    claim.save()
+            except IntegrityError:  # this key is taken: by now its request has committed
+                return replay(IdempotentRequest.objects.get(owner=owner, key=key), fingerprint)
+            response = create(view, request, *args, **kwargs)
+            claim.status_code = response.status_code
+            claim.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            claim.location = response.headers.get("Location", "")
+            claim.save(update_fields=["status_code", "response_body", "location"])
+        return response
+
+    return extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])(create_once)
