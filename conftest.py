@@ -32,3 +32,20 @@ def api_client(jwks_server):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token()}")
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium reaches for Google's services at start, which this closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (scripts/test.sh installs chromium when missing)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -7,6 +7,18 @@ cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements-dev.txt
 postgres_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
+# The browser tests drive Debian's chromium (headless); install it when it is missing and we may.
+if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "== installing Debian's chromium for the browser tests"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    elif sudo -n true 2>/dev/null; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "warning: chromium is missing and cannot be installed here; the browser tests will fail" >&2
+    fi
+fi
+
 postgres_up() {
     python - "$postgres_url" <<'PY'
 import sys, dj_database_url, psycopg
