@@ -1,5 +1,6 @@
 from orderservice.viewsets import ResourceViewSet
 
+from .filters import CustomerFilter
 from .models import Customer
 from .serializers import CustomerSerializer
 
@@ -9,4 +10,8 @@ class CustomerViewSet(ResourceViewSet):
 
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    search_fields = ["first_name", "last_name", "email"]
+    ordering_fields = ["last_name", "first_name", "email", "created_at", "id"]
+    ordering = ["last_name", "first_name", "id"]
     delete_refused_message = "Cannot delete customer with existing orders"

@@ -1,23 +1,39 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from orderservice.idempotency import idempotent
 from orderservice.viewsets import ResourceViewSet
 
+from customers.models import Customer
+
 from . import services
+from .filters import OrderFilter
 from .models import Order, OrderItem
 from .serializers import OrderCreateSerializer, OrderSerializer, OrderStatusSerializer, OrderUpdateSerializer
 
 
-class OrderViewSet(ResourceViewSet):
-    """Orders, newest first, each with its customer and its items; every change goes through `services`."""
+ORDERS_WITH_CUSTOMER_AND_ITEMS = Order.objects.select_related("customer").prefetch_related(
+    Prefetch("order_items", queryset=OrderItem.objects.select_related("product")))
 
-    queryset = Order.objects.select_related("customer").prefetch_related(
-        Prefetch("order_items", queryset=OrderItem.objects.select_related("product")))
+
+class OrderListing:
+    """How orders are listed: newest first, filtered, searched by order number, sorted on request."""
+
     serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    search_fields = ["order_number"]
+    ordering_fields = ["order_date", "total_amount", "created_at", "id"]
+    ordering = ["-order_date", "-id"]
+
+
+class OrderViewSet(OrderListing, ResourceViewSet):
+    """Orders, each with its customer and its items; every change goes through `services`."""
+
+    queryset = ORDERS_WITH_CUSTOMER_AND_ITEMS
 
     def answer(self, order: Order, status_code=status.HTTP_200_OK, headers=None) -> Response:
         """The order as GET shows it, read back with its customer and items."""
@@ -58,3 +74,12 @@ class OrderViewSet(ResourceViewSet):
 
     def perform_destroy(self, instance):
         services.order_delete(order_id=instance.pk)
+
+
+class CustomerOrderList(OrderListing, generics.ListAPIView):
+    """GET /api/customers/{id}/orders: one customer's orders, listed like GET /api/orders."""
+
+    def get_queryset(self):
+        if not Customer.objects.filter(pk=self.kwargs["customer_id"]).exists():
+            raise NotFound("Customer not found")
+        return ORDERS_WITH_CUSTOMER_AND_ITEMS.filter(customer_id=self.kwargs["customer_id"])

@@ -1,11 +1,11 @@
 """Routes: the API at /api/ and again at /api/v1/, health, the OpenAPI schema with its docs, the admin."""
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from customers.views import CustomerViewSet
-from orders.views import OrderViewSet
+from orders.views import CustomerOrderList, OrderViewSet
 from products.views import ProductViewSet
 
 from .health import health
@@ -17,9 +17,14 @@ router.register("customers", CustomerViewSet)
 router.register("products", ProductViewSet)
 router.register("orders", OrderViewSet)
 
+api_urls = [
+    *router.urls,
+    re_path(r"^customers/(?P<customer_id>[0-9]+)/orders/?$", CustomerOrderList.as_view(), name="customer-orders"),
+]
+
 urlpatterns = [
-    path("api/", include(router.urls)),
-    path("api/v1/", include((router.urls, "v1"))),
+    path("api/", include(api_urls)),
+    path("api/v1/", include((api_urls, "v1"))),
     path("health", health, name="health"),
     path("openapi.json", OpenApiJsonView.as_view(), name="openapi"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),

@@ -1,5 +1,6 @@
 from orderservice.viewsets import ResourceViewSet
 
+from .filters import ProductFilter
 from .models import Product
 from .serializers import ProductSerializer
 
@@ -9,4 +10,8 @@ class ProductViewSet(ResourceViewSet):
 
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    search_fields = ["name", "sku", "description"]
+    ordering_fields = ["name", "price", "stock_quantity", "created_at", "id"]
+    ordering = ["name", "id"]
     delete_refused_message = "Cannot delete product with existing order items"

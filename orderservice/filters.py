@@ -1,0 +1,25 @@
+"""Filter pieces the lists share."""
+import django_filters
+from django import forms
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = forms.TextInput  # hands the raw text to to_python (NullBooleanSelect turns "maybe" into None)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).lower() in ("true", "1"):
+            return True
+        if str(value).lower() in ("false", "0"):
+            return False
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """?flag=true|false (or 1|0); anything else is a 400 rather than silently ignored (django-filter's default)."""
+
+    field_class = StrictBooleanField

@@ -1,0 +1,49 @@
+"""Lists: plain JSON arrays (as the old service's clients read them), pages navigated by an RFC 8288
+`Link` header, and cursors rather than offsets, so a page deep in a million orders costs what the first does.
+"""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+MAX_LIMIT = 1000
+
+
+class LinkHeaderPagination(CursorPagination):
+    """DRF's cursor pagination (keyset on the first ordering field; ties broken by id) with the links moved
+    from the body into a `Link` header: `<…?cursor=…>; rel="next", <…>; rel="prev"`."""
+
+    page_size = 100
+    page_size_query_param = "limit"
+    page_size_query_description = f"Rows per page, 1 to {MAX_LIMIT} (default 100)."
+    max_page_size = MAX_LIMIT
+    cursor_query_description = "Opaque position from a `Link` header; do not build it yourself."
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view))
+        if not {"id", "-id", "pk", "-pk"} & set(ordering):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")  # one stable order, even among ties
+        return tuple(ordering)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+            raise ValidationError({self.page_size_query_param: [f"Must be a whole number from 1 to {MAX_LIMIT}."]})
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (NotFound, DjangoValidationError, ValueError, TypeError, OverflowError):
+            # A cursor that was not made here (or a position the column cannot hold): the client's mistake.
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor: follow the Link header."]}) from None
+
+    def get_paginated_response(self, data):
+        links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self.get_next_link()),
+                                                            ("prev", self.get_previous_link())) if url]
+        return Response(data, headers={"Link": ", ".join(links)} if links else None)
+
+    def get_paginated_response_schema(self, schema):
+        return schema  # the body is the plain array; the Link header is documented in orderservice.openapi
