@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and docs assets, with DEBUG off too
     "corsheaders.middleware.CorsMiddleware",
+    "orderservice.errors.ApiProblemMiddleware",  # every /api/ error as application/problem+json
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "orderservice.urls"
 WSGI_APPLICATION = "orderservice.wsgi.application"
 APPEND_SLASH = False  # API paths have no trailing slash; the router accepts both forms itself
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1_048_576)  # larger bodies get a 413 unread
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 TEMPLATES = [
     {

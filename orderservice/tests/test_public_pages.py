@@ -33,6 +33,7 @@ def test_openapi_json_is_json_and_documents_every_operation_once(anonymous_clien
         ("/api/orders", "get"), ("/api/orders", "post"),
         ("/api/orders/{id}", "get"), ("/api/orders/{id}", "put"), ("/api/orders/{id}", "patch"),
         ("/api/orders/{id}", "delete"), ("/api/orders/{id}/status", "put"),
+        ("/api/customers/{customer_id}/orders", "get"),
     }
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
