@@ -1,12 +1,14 @@
 import django_filters
 
+from orderservice.filters import IntegerFilter
+
 from .models import Order, OrderStatus
 
 
 class OrderFilter(django_filters.FilterSet):
     """By customer, status, and order_date range (?order_date_after=…&order_date_before=…, ISO 8601, UTC)."""
 
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = IntegerFilter(field_name="customer_id")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     order_date = django_filters.DateTimeFromToRangeFilter()
 

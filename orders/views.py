@@ -1,5 +1,5 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -40,7 +40,13 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         data = OrderSerializer(self.get_queryset().get(pk=order.pk)).data
         return Response(data, status=status_code, headers=headers)
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, examples=[
+        OpenApiExample("Two mice, shipped to the office", request_only=True, value={
+            "customer_id": 1, "order_items": [{"product_id": 2, "quantity": 2}],
+            "notes": "Leave at reception", "shipping_address": "123 Main St, City, State 12345"}),
+        OpenApiExample("A laptop and a chair", request_only=True, value={
+            "customer_id": 2, "order_items": [{"product_id": 1, "quantity": 1}, {"product_id": 3, "quantity": 1}]}),
+    ])
     @idempotent
     def create(self, request, *args, **kwargs):
         payload = OrderCreateSerializer(data=request.data)

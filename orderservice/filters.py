@@ -23,3 +23,9 @@ class BooleanFilter(django_filters.BooleanFilter):
     """?flag=true|false (or 1|0); anything else is a 400 rather than silently ignored (django-filter's default)."""
 
     field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.Filter):
+    """A whole number (an id): ?customer_id=1.5 is a 400, not rounded."""
+
+    field_class = forms.IntegerField

@@ -28,3 +28,72 @@ class OpenApiJsonView(SpectacularJSONAPIView):
     """/openapi.json, served as application/json."""
 
     renderer_classes = [PlainJsonRenderer]
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string", "example": "about:blank"},
+        "title": {"type": "string", "example": "Bad Request"},
+        "status": {"type": "integer", "example": 400},
+        "detail": {"type": "string", "example": "Insufficient stock for product Laptop Computer"},
+        "instance": {"type": "string", "example": "/api/orders"},
+        "errors": {"type": "object", "description": "Validation errors by field (dotted paths for nested fields)",
+                   "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                   "example": {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]}},
+    },
+    "required": ["type", "title", "status", "detail", "instance"],
+}
+
+
+def _problem(description: str, **headers) -> dict:
+    response = {"description": description,
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    if headers:
+        response["headers"] = {name: {"schema": {"type": "string"}, "description": text}
+                               for name, text in headers.items()}
+    return response
+
+
+def document_errors_and_headers(result, generator, request, public):
+    """What every /api/ operation may answer besides success (all as problem+json), and the headers of
+    success: Link on lists, Location on creation. One place, so no view can forget them."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path, operations in result["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            parameters = operation.get("parameters", [])
+            takes_input = "requestBody" in operation or any(p["in"] in ("query", "header") for p in parameters)
+            errors = {
+                "401": _problem("No token, or one that fails verification",
+                                **{"WWW-Authenticate": 'Bearer realm="order-service"[, error="invalid_token", …]'}),
+                "429": _problem("Too many requests", **{"Retry-After": "Seconds to wait"}),
+                "503": _problem("The User Service's signing keys cannot be fetched right now; retry",
+                                **{"Retry-After": "Seconds to wait"}),
+            }
+            if takes_input or method == "delete":
+                errors["400"] = _problem("Invalid input, or a business rule refused it (see `detail`)")
+            if "{" in path:
+                errors["404"] = _problem("No such resource")
+            if "requestBody" in operation:
+                errors["413"] = _problem("The body is larger than MAX_REQUEST_BODY_BYTES")
+                errors["415"] = _problem("The body is not application/json")
+            if method == "post":
+                errors["422"] = _problem("This Idempotency-Key was used with a different request")
+            for code, response in errors.items():
+                responses.setdefault(code, response)
+            if "200" in responses and any(p["name"] == "cursor" for p in parameters):
+                responses["200"].setdefault("headers", {})["Link"] = {
+                    "schema": {"type": "string"},
+                    "description": 'RFC 8288 links to the next and previous pages: <…?cursor=…>; rel="next"'}
+            if "201" in responses:
+                responses["201"].setdefault("headers", {}).update({
+                    "Location": {"schema": {"type": "string", "format": "uri"}, "description": "The new resource"},
+                    "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
+                                            "description": "Present when this is a replay of an earlier request"},
+                })
+            for parameter in parameters:
+                if parameter["name"] == "limit" and parameter["in"] == "query":
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+    return result

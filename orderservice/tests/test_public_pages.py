@@ -58,3 +58,38 @@ def test_docs_pages_use_our_own_static_files(anonymous_client, path):
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
+
+
+@pytest.fixture
+def schema(anonymous_client):
+    return anonymous_client.get("/openapi.json").json()
+
+
+def parameter_names(operation) -> set[str]:
+    return {parameter["name"] for parameter in operation.get("parameters", [])}
+
+
+def test_every_filter_and_ordering_is_documented(schema):
+    paging = {"cursor", "limit", "ordering", "search"}
+    assert parameter_names(schema["paths"]["/api/customers"]["get"]) == paging | {"email"}
+    assert parameter_names(schema["paths"]["/api/products"]["get"]) == paging | {
+        "category", "is_active", "sku", "min_price", "max_price", "in_stock"}
+    assert parameter_names(schema["paths"]["/api/orders"]["get"]) == paging | {
+        "customer_id", "status", "order_date_after", "order_date_before"}
+
+
+def test_errors_are_documented_as_problem_documents(schema):
+    post = schema["paths"]["/api/orders"]["post"]["responses"]
+    assert set(post) == {"201", "400", "401", "413", "415", "422", "429", "503"}
+    assert list(post["400"]["content"]) == ["application/problem+json"]
+    assert set(schema["paths"]["/api/products/{id}"]["get"]["responses"]) == {"200", "401", "404", "429", "503"}
+    assert "400" in schema["paths"]["/api/customers/{id}"]["delete"]["responses"]
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail", "instance"]
+
+
+def test_pagination_and_creation_headers_are_documented(schema):
+    assert "Link" in schema["paths"]["/api/orders"]["get"]["responses"]["200"]["headers"]
+    assert {"Location", "Idempotent-Replayed"} <= set(schema["paths"]["/api/orders"]["post"]["responses"]["201"]["headers"])
+    assert "Idempotency-Key" in parameter_names(schema["paths"]["/api/orders"]["post"])
+    examples = schema["paths"]["/api/orders"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert len(examples) == 2
