@@ -46,6 +46,20 @@ def env_decimal(name: str, default: str) -> Decimal:
         fail_start(f"{name} must be a decimal number, not {value!r}")
 
 
+_SECONDS_PER_PERIOD = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str) -> tuple[int, int] | None:
+    """A rate in DRF's notation, "600/min" (the period by its first letter: s, m, h, d), as (600, 60); None if unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period[:1] not in _SECONDS_PER_PERIOD:
+        fail_start(f"{name} must be a number of requests per s, min, hour or day, like 600/min, not {value!r}")
+    return int(count), _SECONDS_PER_PERIOD[period[0]]
+
+
 def env_list(name: str) -> list[str]:
     """A comma-separated list; empty items are dropped."""
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
@@ -84,5 +98,9 @@ def parse_database_url(url: str) -> dict:
             # The test database is a file too (Django's default is in memory), so that tests can write to it
             # from several threads and processes at once, as the workers of a real deployment do.
             name = Path(database["NAME"])
-            database["TEST"] = {"NAME": str(name.with_name(f"test_{name.name}"))}
+            database["TEST"] = {"NAME": str(name.with_name(f"test_{os.getpid()}_{name.name}"))}
+    else:
+        # One test database per test run, so that two runs at once (two terminals, CI beside a developer)
+        # do not drop each other's database.
+        database["TEST"] = {"NAME": f"test_{database['NAME']}_{os.getpid()}"}
     return database

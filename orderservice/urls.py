@@ -1,7 +1,6 @@
 """Routes: the API at /api/ and again at /api/v1/, health, the OpenAPI schema with its docs, the admin."""
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from customers.views import CustomerViewSet
@@ -9,7 +8,7 @@ from orders.views import CustomerOrderList, OrderViewSet
 from products.views import ProductViewSet
 
 from .health import health
-from .openapi import OpenApiJsonView
+from .openapi import OpenApiJsonView, RedocDocsView, SwaggerDocsView
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # /api/orders and /api/orders/ both work, without a redirect (a regex route)
@@ -27,8 +26,8 @@ urlpatterns = [
     path("api/v1/", include((api_urls, "v1"))),
     path("health", health, name="health"),
     path("openapi.json", OpenApiJsonView.as_view(), name="openapi"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
+    path("docs", SwaggerDocsView.as_view(url_name="openapi"), name="docs"),
+    path("redoc", RedocDocsView.as_view(url_name="openapi"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
 
