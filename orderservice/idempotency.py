@@ -14,7 +14,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -26,7 +25,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    HEADER, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[^\x00-\x1f\x7f]+$"},
+    OpenApiParameter.HEADER, required=False,
     description="Any unique string (a UUID is best). A retry with the same key and body returns the first "
                 "response and creates nothing; the same key with another body is a 422. Kept 24 hours.")
 

@@ -19,12 +19,6 @@ class ProductSerializer(serializers.ModelSerializer):
         extra_kwargs = {"is_active": {"default": True}, "description": {"default": None}, "sku": {"default": None},
                         "category": {"default": None}}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A full update (PUT) must say how much stock there is; only a new product defaults to 0.
-        if self.instance is not None and not self.partial:
-            self.fields["stock_quantity"] = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
-
     def validate_price(self, price):
         if price <= 0:
             raise serializers.ValidationError("Ensure this value is greater than 0.", code="min_value")
@@ -51,3 +45,9 @@ class ProductSerializer(serializers.ModelSerializer):
         except IntegrityError:  # another request took the SKU between the check and the write
             raise serializers.ValidationError(
                 {"sku": [serializers.ErrorDetail(DUPLICATE_SKU_MESSAGE, code="unique")]}) from None
+
+
+class ProductReplaceSerializer(ProductSerializer):
+    """PUT: a full replacement must say how much stock there is; only a new product defaults to 0."""
+
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)

@@ -2,7 +2,7 @@ from orderservice.viewsets import ResourceViewSet
 
 from .filters import ProductFilter
 from .models import Product
-from .serializers import ProductSerializer
+from .serializers import ProductReplaceSerializer, ProductSerializer
 
 
 class ProductViewSet(ResourceViewSet):
@@ -15,3 +15,6 @@ class ProductViewSet(ResourceViewSet):
     ordering_fields = ["name", "price", "stock_quantity", "created_at", "id"]
     ordering = ["name", "id"]
     delete_refused_message = "Cannot delete product with existing order items"
+
+    def get_serializer_class(self):
+        return ProductReplaceSerializer if self.action == "update" else ProductSerializer
