@@ -180,6 +180,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api",  # tags and operation ids by resource: customers_list, orders_create, …
     "PREPROCESSING_HOOKS": ["orderservice.openapi.document_api_once"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "orderservice.openapi.document_errors_and_headers"],
