@@ -1,13 +1,15 @@
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
+from orderservice.representation import FastRepresentationMixin
+
 from .models import DUPLICATE_EMAIL_MESSAGE, Customer
 
 # The .NET clients of the old service send camelCase names; both spellings are accepted.
 FIELD_ALIASES = {"firstName": "first_name", "lastName": "last_name"}
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "first_name", "last_name", "email", "phone", "address", "created_at", "updated_at"]

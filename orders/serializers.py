@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from customers.serializers import CustomerSerializer
+from orderservice.representation import FastRepresentationMixin
 from products.serializers import ProductSerializer
 
 from .models import Order, OrderItem, OrderStatus
@@ -9,7 +10,7 @@ from .services import invalid_status_message
 # --- Output ------------------------------------------------------------------------------------
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     order_id = serializers.IntegerField(read_only=True)
     product_id = serializers.IntegerField(read_only=True)
     product = ProductSerializer(read_only=True)
@@ -20,7 +21,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
                   "updated_at", "product"]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     customer_id = serializers.IntegerField(read_only=True)
     customer = CustomerSerializer(read_only=True)
     order_items = OrderItemSerializer(many=True, read_only=True)

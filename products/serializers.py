@@ -1,6 +1,8 @@
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
+from orderservice.representation import FastRepresentationMixin
+
 from orderservice.money import largest_amount
 
 from .models import DUPLICATE_SKU_MESSAGE, Product
@@ -8,7 +10,7 @@ from .models import DUPLICATE_SKU_MESSAGE, Product
 MAX_STOCK = 2**31 - 1  # an INTEGER column
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, default=0)
 
     class Meta:
