@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 
 from customers.serializers import CustomerSerializer
 from customers.tests.factories import CustomerFactory
+from orderservice.renderers import FastJSONRenderer
 from orderservice.representation import FastRepresentationMixin
 from orders.models import Order
 from orders.serializers import OrderItemSerializer, OrderSerializer
@@ -70,3 +71,20 @@ def test_nested_orders_and_their_lists_render_the_same():
     assert JSONRenderer().render(OrderSerializer(queryset, many=True).data) == drf_json(OrderSerializer, queryset,
                                                                                       many=True)
     assert len(orders) == 3
+
+
+@pytest.mark.parametrize("data", [
+    [{"id": 1, "name": "Zoë \u2028 \u2029 \"quoted\" \\ \n\t\x01 😀", "price": "10.00", "empty": None, "ok": True}],
+    {"detail": "x", "errors": {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]}},
+    {"amount": Decimal("12.50"), "when": datetime(2026, 11, 30, 3, 4, 5, 6, tzinfo=timezone.utc)},
+    {1: "int key", "big": 2**70},
+    [],
+])
+def test_the_fast_renderer_writes_the_bytes_drf_writes(data):
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
+def test_whole_api_responses_render_the_same_with_both_renderers(api_client):
+    place_order(items=[(ProductFactory(name="Lamp \u2028"), 2)])
+    response = api_client.get("/api/orders")
+    assert FastJSONRenderer().render(response.data) == JSONRenderer().render(response.data)
