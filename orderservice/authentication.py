@@ -7,6 +7,9 @@ names, and its authentication class says why a token failed (RFC 6750) and answe
 cannot be fetched.
 """
 import logging
+import threading
+import time
+from collections import OrderedDict
 from datetime import timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -62,8 +65,19 @@ class UserServiceTokenBackend(TokenBackend):
         self.algorithms = algorithms
         self.key_set = key_set
         self.development_key_file = development_key_file
+        self.recently_verified = RecentlyVerifiedTokens()
 
     def decode(self, token, verify: bool = True) -> dict:
+        """The token's verified claims. A client sends the same token with every request, and the RSA check
+        is much of a small request's cost, so a token verified in the last minute is not checked again
+        (its expiry still is)."""
+        claims = self.recently_verified.get(token, leeway=self.get_leeway().total_seconds())
+        if claims is None:
+            claims = self.verify(token)
+            self.recently_verified.add(token, claims)
+        return claims
+
+    def verify(self, token) -> dict:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as error:
@@ -100,6 +114,35 @@ class UserServiceTokenBackend(TokenBackend):
         except SigningKeysUnavailable as unavailable:
             logger.warning("auth: signing key kid=%r unknown and the JWKS is unreachable; answering 503", kid)
             raise SigningKeyUnavailable(retry_after=unavailable.retry_after) from None
+
+
+class RecentlyVerifiedTokens:
+    """Claims of tokens verified in the last `seconds`, at most `size` of them (least recently used go)."""
+
+    def __init__(self, size: int = 4096, seconds: float = 60):
+        self.size, self.seconds = size, seconds
+        self._claims: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token, leeway: float) -> dict | None:
+        now = time.time()
+        with self._lock:
+            entry = self._claims.get(token)
+            if entry is None:
+                return None
+            claims, verified_at = entry
+            if now - verified_at >= self.seconds or now > claims["exp"] + leeway:
+                del self._claims[token]
+                return None
+            self._claims.move_to_end(token)
+        return dict(claims)
+
+    def add(self, token, claims: dict) -> None:
+        with self._lock:
+            self._claims[token] = (dict(claims), time.time())
+            self._claims.move_to_end(token)
+            while len(self._claims) > self.size:
+                self._claims.popitem(last=False)
 
 
 @lru_cache(maxsize=1)

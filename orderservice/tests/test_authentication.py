@@ -343,3 +343,28 @@ def test_devtoken_refuses_to_run_in_production(tmp_path):
     assert "development only" in result.stderr
     assert not (tmp_path / "key.pem").exists()
     assert result.stdout == ""
+
+
+# --- tokens verified recently ---------------------------------------------------------------------------
+
+
+def test_a_token_accepted_a_moment_ago_is_refused_once_it_expires(anonymous_client, user_service, settings):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "LEEWAY": 0}
+    token = user_service.token(exp=int(time.time()) + 2)
+    assert call_api(anonymous_client, token).status_code == 200
+    assert call_api(anonymous_client, token).status_code == 200  # from memory, no second RSA check
+    time.sleep(2.5)
+    assert_refused(call_api(anonymous_client, token), "The access token expired")
+
+
+def test_recently_verified_tokens_are_bounded_and_forgotten_after_their_time():
+    from orderservice.authentication import RecentlyVerifiedTokens
+
+    memory = RecentlyVerifiedTokens(size=2, seconds=0.5)
+    far = time.time() + 3600
+    for token in (b"a", b"b", b"c"):
+        memory.add(token, {"sub": token.decode(), "exp": far})
+    assert memory.get(b"a", leeway=0) is None  # the least recently used went
+    assert memory.get(b"c", leeway=0) == {"sub": "c", "exp": far}
+    time.sleep(0.6)
+    assert memory.get(b"c", leeway=0) is None
