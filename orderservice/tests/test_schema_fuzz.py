@@ -35,14 +35,14 @@ def service(jwks_server, tmp_path):
             instance.stop()
 
 
-def test_fuzzing_every_operation_finds_no_failure(service, jwks_server, capsys):
+def test_fuzzing_every_operation_finds_no_failure(service, jwks_server, capsys, tmp_path):
     schemathesis = Path(sys.executable).with_name("schemathesis")
     result = subprocess.run(
         [str(schemathesis), "run", f"{service}/openapi.json", "--header",
          f"Authorization: Bearer {jwks_server.token()}",
          "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
          "--generation-database", "none", "--workers", "2", "--no-color", "--request-timeout", "30"],
-        capture_output=True, text=True, timeout=900)
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its working files stay out of the tree
     summary = result.stdout[result.stdout.find("SUMMARY"):]
     assert result.returncode == 0, result.stdout[-6000:]
 
