@@ -1,6 +1,7 @@
 """The order rules, and the only place stock moves: create, change status, cancel, delete.
 
 The API and the admin both call these functions; nothing else writes `Product.stock_quantity` for an order.
+Each change is logged as a business event once its transaction commits.
 """
 import secrets
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from orderservice.errors import RuleViolation
+from orderservice.events import business_event
 from orderservice.money import largest_amount
 from products.models import Product
 
@@ -77,12 +79,14 @@ def _take_stock(quantities: dict[int, int]) -> None:
             raise RuleViolation(f"Insufficient stock for product {name}")
 
 
-def _return_stock(order: Order) -> None:
+def _return_stock(order: Order, reason: str) -> None:
     """Give back what the order took, in product-id order (see `_take_stock`)."""
     now = timezone.now()
     for item in sorted(order.order_items.all(), key=lambda item: item.product_id):
         Product.objects.filter(pk=item.product_id).update(
             stock_quantity=F("stock_quantity") + item.quantity, updated_at=now)
+        business_event("product.stock_changed", product_id=item.product_id, change=item.quantity,
+                       order_id=order.pk, reason=reason)
 
 
 @transaction.atomic
@@ -129,6 +133,11 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     for item in items:
         item.order = order
     OrderItem.objects.bulk_create(items)
+    business_event("order.created", order_id=order.pk, order_number=order.order_number, customer_id=customer_id,
+                   total_amount=str(order.total_amount), lines=len(items))
+    for product_id in sorted(quantities):
+        business_event("product.stock_changed", product_id=product_id, change=-quantities[product_id],
+                       order_id=order.pk, reason="order.created")
     return order
 
 
@@ -169,7 +178,8 @@ def order_change_status(*, order_id: int, status: str) -> Order:
     if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
         raise RuleViolation(status_change_error(order.status, status), field="status")
     if status == OrderStatus.CANCELLED:
-        _return_stock(order)
+        _return_stock(order, reason="order.cancelled")
+    business_event("order.status_changed", order_id=order.pk, from_status=order.status, to_status=status)
     order.status = status
     order.save(update_fields=["status", "updated_at"])
     return order
@@ -185,6 +195,7 @@ def order_update(*, order_id: int, **changes) -> Order:
         for field, value in changes.items():
             setattr(order, field, value)
         order.save(update_fields=[*changes, "updated_at"])
+        business_event("order.updated", order_id=order.pk, fields=sorted(changes))
     return order
 
 
@@ -194,5 +205,6 @@ def order_delete(*, order_id: int) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PENDING:
         raise RuleViolation("Cannot delete order that is not in Pending status")
-    _return_stock(order)
+    _return_stock(order, reason="order.deleted")
     order.delete()
+    business_event("order.deleted", order_id=order_id)

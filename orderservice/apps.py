@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.backends.signals import connection_created
 
 
 class OrderServiceConfig(AppConfig):
@@ -7,3 +9,8 @@ class OrderServiceConfig(AppConfig):
 
     def ready(self):
         from . import openapi  # noqa: F401  registers the bearer-token scheme with drf-spectacular
+        from .logs import configure_structlog, log_every_query
+
+        configure_structlog(json=settings.LOG_FORMAT == "json", level=settings.LOG_LEVEL)
+        if settings.LOG_SQL:
+            connection_created.connect(log_every_query)

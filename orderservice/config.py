@@ -103,4 +103,7 @@ def parse_database_url(url: str) -> dict:
         # One test database per test run, so that two runs at once (two terminals, CI beside a developer)
         # do not drop each other's database.
         database["TEST"] = {"NAME": f"test_{database['NAME']}_{os.getpid()}"}
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails a request (and the readiness check) in seconds, not after TCP's minutes.
+        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5))
     return database

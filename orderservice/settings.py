@@ -7,7 +7,9 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from orderservice.config import ConfigError, env_bool, env_decimal, env_int, env_list, fail_start, parse_database_url
+from orderservice.config import (ConfigError, env_bool, env_decimal, env_int, env_list, env_rate, fail_start,
+                                 parse_database_url)
+from orderservice.logs import log_format, log_level, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -32,6 +34,22 @@ else:
 HOST = os.environ.get("HOST", "0.0.0.0")
 PORT = os.environ.get("PORT", "5001")
 
+# --- Security: in production, behind a proxy that terminates TLS ---------------------------------
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")  # the admin's public origin, e.g. https://orders.example.com
+if IS_PRODUCTION:
+    # gunicorn already marks a request https when a proxy in FORWARDED_ALLOW_IPS says so; this makes Django
+    # believe X-Forwarded-Proto from anyone, for a proxy whose address is not known in advance.
+    if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$"]  # probes and scrapers inside the network speak plain HTTP
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True  # admin sessions travel over TLS only
+# HSTS preload commits the owner's whole domain: their decision (SECURE_HSTS_PRELOAD), not a default.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
 # --- Applications -------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "orderservice.middleware.RequestObservabilityMiddleware",  # first: request id, log line and metrics for all
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and docs assets, with DEBUG off too
     "corsheaders.middleware.CorsMiddleware",
@@ -133,6 +152,28 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "orderservice.errors.problem_exception_handler",
 }
 
+# --- Throttling and the shared cache ------------------------------------------------------------
+# THROTTLE_RATE ("600/min") requests per caller, counted in the cache every worker and instance shares.
+# Off when unset: on the database cache each request would write to the database.
+THROTTLE_RATE = env_rate("THROTTLE_RATE")  # (requests, seconds) or None
+if THROTTLE_RATE:
+    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["orderservice.throttling.SharedRateThrottle"]
+
+CACHE_URL = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or None
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        fail_start(f"REDIS_URL/CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
+    # Short socket timeouts: a hung Redis holds a request a second, not a worker forever.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+else:
+    CACHES = {"default": {
+        "BACKEND": "orderservice.cache.DatabaseCache", "LOCATION": "orderservice_cache",  # made by `migrate`
+        # Django's `incr` resets an entry's expiry to TIMEOUT, so TIMEOUT must outlast a throttle window.
+        "TIMEOUT": THROTTLE_RATE[1] + 1 if THROTTLE_RATE else 300,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }}
+
 # --- Authentication: tokens from the User Service, verified against its JWKS -------------------
 JWT_AUTHORITY = os.environ.get("JWT_AUTHORITY", "http://localhost:5000").rstrip("/")
 JWT_JWKS_URL = os.environ.get("JWT_JWKS_URL") or f"{JWT_AUTHORITY}/.well-known/jwks.json"
@@ -197,12 +238,13 @@ ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")
 # --- Idempotency-Key on POST ------------------------------------------------------------------------
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)  # a retry within this replays; purged after
 
-# --- Logging ------------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
-}
+# --- Logs and metrics (orderservice/logs.py, orderservice/metrics.py) ----------------------------------
+LOG_FORMAT = log_format()  # json in production, console (readable) in development
+LOG_LEVEL = log_level()
+LOG_SQL = env_bool("LOG_SQL", default=False)  # every SQL statement with its parameters
+if LOG_SQL and IS_PRODUCTION:
+    fail_start("LOG_SQL is for development only: SQL parameters would put personal data in the logs")
+LOGGING = logging_config(level=LOG_LEVEL, json=LOG_FORMAT == "json", log_sql=LOG_SQL)
+
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # when set, /metrics wants `Authorization: Bearer <it>`
+METRICS_ALLOW_PUBLIC = env_bool("METRICS_ALLOW_PUBLIC", default=not IS_PRODUCTION)

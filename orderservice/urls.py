@@ -1,4 +1,4 @@
-"""Routes: the API at /api/ and again at /api/v1/, health, the OpenAPI schema with its docs, the admin."""
+"""Routes: the API at /api/ and again at /api/v1/, health, readiness, metrics, the OpenAPI schema with its docs, the admin."""
 from django.contrib import admin
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
@@ -7,7 +7,8 @@ from customers.views import CustomerViewSet
 from orders.views import CustomerOrderList, OrderViewSet
 from products.views import ProductViewSet
 
-from .health import health
+from .health import health, ready
+from .metrics import metrics
 from .openapi import OpenApiJsonView, RedocDocsView, SwaggerDocsView
 
 router = SimpleRouter()
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/", include(api_urls)),
     path("api/v1/", include((api_urls, "v1"))),
     path("health", health, name="health"),
+    path("health/ready", ready, name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("openapi.json", OpenApiJsonView.as_view(), name="openapi"),
     path("docs", SwaggerDocsView.as_view(url_name="openapi"), name="docs"),
     path("redoc", RedocDocsView.as_view(url_name="openapi"), name="redoc"),

@@ -5,12 +5,14 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 
 from orderservice.errors import RuleViolation
+from orderservice.events import business_event
 from orderservice.idempotency import idempotent
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
-    """A ModelViewSet that answers 201 with `Location`, honours Idempotency-Key on POST, and refuses deletes
-    that would orphan other rows."""
+    """A ModelViewSet that answers 201 with `Location`, honours Idempotency-Key on POST, refuses deletes
+    that would orphan other rows, and logs `<model>.created|updated|deleted` business events (orders, whose
+    service logs its own, override the hooks)."""
 
     delete_refused_message = "Cannot delete this resource while other records refer to it"
 
@@ -28,8 +30,22 @@ class ResourceViewSet(viewsets.ModelViewSet):
         path = self.request.path.rstrip("/")
         return {"Location": self.request.build_absolute_uri(f"{path}/{data['id']}")}
 
+    def record(self, action: str, object_id, **fields) -> None:
+        name = self.queryset.model._meta.model_name
+        business_event(f"{name}.{action}", **{f"{name}_id": object_id}, **fields)
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self.record("created", serializer.instance.pk)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self.record("updated", serializer.instance.pk, fields=sorted(serializer.validated_data))
+
     def perform_destroy(self, instance):
+        object_id = instance.pk
         try:
             instance.delete()
         except ProtectedError:  # on_delete=PROTECT: the database keeps the rows it refers to
             raise RuleViolation(self.delete_refused_message) from None
+        self.record("deleted", object_id)

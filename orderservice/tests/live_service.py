@@ -2,18 +2,22 @@
 sharing one SQLite file, or several gunicorn instances sharing one PostgreSQL database."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from orderservice.tests.jwks import AUDIENCE, ISSUER
 
@@ -59,23 +63,56 @@ def postgres_database():
 
 
 class Gunicorn:
-    """One gunicorn instance (several sync workers) serving the project on a loopback port."""
+    """One gunicorn instance serving the project on a loopback port, started with the production command
+    (`gunicorn -c gunicorn.conf.py orderservice.wsgi:application`, bound through HOST and PORT, WEB_CONCURRENCY
+    workers). Its output is kept in `log_path`; its workers write their metrics to `metrics_dir`."""
 
     def __init__(self, environment: dict, workers: int = 3):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "orderservice.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--no-control-socket", "--timeout", "60"],
-            cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
-        self._wait_until_healthy()
+        self.directory = Path(tempfile.mkdtemp(prefix="orderservice-gunicorn-"))
+        self.log_path = self.directory / "gunicorn.log"
+        self.metrics_dir = self.directory / "metrics"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "orderservice.wsgi:application"],
+                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**environment, "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
+                     "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)})
+        try:
+            self._wait_until_healthy()
+            self._wait_until_every_worker_serves(workers)
+        except BaseException:
+            self.stop()  # the caller never gets an instance to stop
+            raise
+
+    def logs(self) -> str:
+        return self.log_path.read_text()
+
+    def requests_per_worker(self, view: str) -> list[int]:
+        """How many requests for `view` each worker has answered, read from that worker's own metrics file."""
+        counts = []
+        for path in sorted(self.metrics_dir.glob("histogram_*.db")):
+            samples = [sample for metric in MultiProcessCollector.merge([str(path)]) for sample in metric.samples]
+            counts.append(int(sum(sample.value for sample in samples
+                                  if sample.name.endswith("_count") and sample.labels["view"] == view)))
+        return counts
+
+    def _wait_until_every_worker_serves(self, workers: int, seconds: float = 30) -> None:
+        """A worker still loading Django would miss what a test sends: wait until each has answered /health
+        (each writes its own metrics file with its first answer)."""
+        deadline = time.monotonic() + seconds
+        with ThreadPoolExecutor(4) as pool:
+            while len(list(self.metrics_dir.glob("histogram_*.db"))) < workers:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not all {workers} gunicorn workers answered in time")
+                list(pool.map(lambda _: get(self.url, "/health"), range(8)))
 
     def _wait_until_healthy(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"gunicorn exited: {self.logs()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -92,7 +129,7 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        self.process.stderr.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def call(base_url: str, method: str, path: str, token: str, body: dict | None = None,
@@ -107,3 +144,19 @@ def call(base_url: str, method: str, path: str, token: str, body: dict | None = 
     except urllib.error.HTTPError as error:
         status, payload = error.code, error.read()
     return status, json.loads(payload) if payload else None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to look at, not to follow
+
+
+def get(base_url: str, path: str, headers: dict | None = None) -> tuple[int, dict, str]:
+    """A GET with only the given headers; returns (status, headers, body text), redirects unfollowed.
+    Never raises for an HTTP status."""
+    request = urllib.request.Request(f"{base_url}{path}", headers=headers or {})
+    try:
+        with urllib.request.build_opener(_NoRedirects).open(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()

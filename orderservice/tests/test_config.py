@@ -1,4 +1,5 @@
 """Configuration from the environment: database URLs in Django's and the old service's forms, clear errors."""
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -43,10 +44,10 @@ def test_an_unusable_database_url_is_a_config_error_naming_the_variable(url):
         parse_database_url(url)
 
 
-def run_manage_check(**environment):
+def run_manage_check(*options, **environment):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), **environment}
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "manage.py", "check", *options], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("environment, variable", [
@@ -54,6 +55,10 @@ def run_manage_check(**environment):
     ({"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
     ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
     ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
+    ({"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.example", "LOG_SQL": "true"}, "LOG_SQL"),
+    ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ({"THROTTLE_RATE": "lots"}, "THROTTLE_RATE"),
+    ({"REDIS_URL": "memcached://127.0.0.1:11211"}, "REDIS_URL"),
 ])
 def test_bad_configuration_stops_start_up_with_one_line_naming_the_variable(environment, variable):
     result = run_manage_check(**environment)
@@ -67,3 +72,11 @@ def test_production_starts_with_its_required_variables():
     result = run_manage_check(ENVIRONMENT="production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="orders.example.com",
                               DATABASE_URL="sqlite:///:memory:")
     assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_manage_check("--deploy", "--fail-level", "WARNING", ENVIRONMENT="production",
+                              SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="orders.example.com",
+                              DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

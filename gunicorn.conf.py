@@ -1,0 +1,72 @@
+"""gunicorn for production: `gunicorn -c gunicorn.conf.py orderservice.wsgi:application`.
+
+Every value comes from the environment (README.md, "Production"); options on the command line win.
+"""
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from gunicorn.glogging import Logger
+
+from orderservice.logs import log_format, structured_formatter
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5001')}"
+
+# Sync workers are processes, so Python runs on every core; a worker waiting on the database leaves its core to
+# another, hence gunicorn's rule of thumb of 2 per core + 1. More than 1 thread switches to the gthread worker.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is killed and replaced
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # after SIGTERM, to finish what is in flight
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # gthread only; above the load balancer's idle timeout
+
+# Proxies whose X-Forwarded-Proto/-For gunicorn believes (so that Django sees https behind them).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# gunicorn 27 otherwise opens a control socket at ~/.gunicorn/gunicorn.ctl, which a second instance would take over.
+control_socket_disable = True
+
+# The service logs one structured line per request itself: no access log.
+accesslog = None
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+class StructuredLogger(Logger):
+    """gunicorn's own lines (start, workers, timeouts) rendered like the service's. Not `logconfig_dict`: that
+    would turn gunicorn's access log on, and its cost for every request."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(structured_formatter(json=log_format() == "json"))
+
+
+logger_class = StructuredLogger
+
+# Metrics: every worker writes its numbers to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. Each
+# start gets an empty directory of its own (removed at exit), or empties the one it is given.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="orderservice-metrics-")
+    _made_metrics_dir = True
+else:
+    _made_metrics_dir = False
+
+
+def on_starting(server):
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):  # numbers of an earlier run would add to this one's
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

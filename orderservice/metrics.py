@@ -1,0 +1,50 @@
+"""Prometheus metrics at /metrics: requests by view, method and status (a histogram of their durations, whose
+`_count` is the number of requests), and business events by name (`order.created` counts the orders created).
+
+Under gunicorn each worker writes its numbers to files in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py gives
+every start an empty one) and /metrics adds up all of them, whichever worker answers.
+"""
+import hmac
+import os
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+from .errors import problem_response
+
+REQUEST_DURATION = Histogram(
+    "orderservice_http_request_duration_seconds", "HTTP requests by view, method and status, and how long they took",
+    ["view", "method", "status"])
+BUSINESS_EVENTS = Counter(
+    "orderservice_business_events_total", "Business events by name, e.g. order.created", ["event"])
+
+# Any other method is counted as "other": label values that clients choose would let them grow the metrics unbounded.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def observe_request(request, status: int, seconds: float) -> None:
+    match = request.resolver_match
+    method = request.method if request.method in _METHODS else "other"
+    REQUEST_DURATION.labels(match.view_name if match else "unmatched", method, status).observe(seconds)
+
+
+@require_GET
+def metrics(request):
+    """The Prometheus text format; with METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`;
+    without one, open where METRICS_ALLOW_PUBLIC (by default in development only), else not found."""
+    if settings.METRICS_TOKEN:
+        scheme, _, sent = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(sent.encode(), settings.METRICS_TOKEN.encode()):
+            response = problem_response(request, 401, "The metrics need the metrics bearer token")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    elif not settings.METRICS_ALLOW_PUBLIC:
+        return problem_response(request, 404, "Nothing is found at this URL")
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,109 @@
+"""The production deployment as the README describes it: ENVIRONMENT=production, PostgreSQL, migrate,
+collectstatic, then two gunicorn instances (`gunicorn -c gunicorn.conf.py …`) on one database, behind a
+TLS-terminating proxy (played here by the X-Forwarded-Proto header, which gunicorn trusts from loopback)."""
+import json
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+from orderservice.tests.live_service import Gunicorn, call, get, manage, postgres_database, service_environment
+
+BEHIND_TLS = {"X-Forwarded-Proto": "https"}
+
+
+@pytest.fixture(scope="module")
+def production(jwks_server, tmp_path_factory):
+    """(database URL, environment, [instance A, instance B]) of a production deployment on PostgreSQL."""
+    with postgres_database() as database_url:
+        environment = service_environment(
+            database_url, jwks_server.url, ENVIRONMENT="production", SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1,localhost", STATIC_ROOT=str(tmp_path_factory.mktemp("static")))
+        del environment["DEBUG"], environment["LOG_LEVEL"]  # production's own defaults
+        manage(environment, "migrate", "--noinput")
+        manage(environment, "collectstatic", "--noinput")
+        manage(environment, "loaddata", "seed")
+        instances = [Gunicorn(environment, workers=2), Gunicorn(environment, workers=2)]
+        try:
+            yield database_url, environment, instances
+        finally:
+            for instance in instances:
+                instance.stop()
+
+
+def test_two_instances_on_one_database_serve_the_same_orders(production, jwks_server):
+    _, _, instances = production
+    token = jwks_server.token(subject="production-shop")
+    order = {"customer_id": 1, "order_items": [{"product_id": 3, "quantity": 2}]}
+    with ThreadPoolExecutor(8) as pool:
+        placed = list(pool.map(
+            lambda index: call(instances[index % 2].url, "POST", "/api/orders", token, order, BEHIND_TLS),
+            range(20)))
+    assert {status for status, _ in placed} == {201}
+
+    views = [call(instance.url, "GET", "/api/orders?limit=1000", token, headers=BEHIND_TLS) for instance in instances]
+    assert views[0] == views[1] and views[0][0] == 200
+    assert {order["id"] for order in views[0][1]} >= {answer["id"] for _, answer in placed}
+    chair = [call(instance.url, "GET", "/api/products/3", token, headers=BEHIND_TLS)[1] for instance in instances]
+    assert chair[0]["stock_quantity"] == chair[1]["stock_quantity"] == 75 - 2 * len(views[0][1])
+
+
+def test_production_answers_over_tls_only_with_security_headers_and_its_own_static_files(production):
+    _, _, (instance, _) = production
+    status, headers, _ = get(instance.url, "/api/products")
+    assert status == 301 and headers["Location"] == f"https://127.0.0.1:{instance.port}/api/products"
+    assert get(instance.url, "/health")[0] == 200  # probes inside the network speak plain HTTP
+
+    status, headers, _ = get(instance.url, "/api/products", BEHIND_TLS)
+    assert status == 401  # over TLS now: the API wants its token
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Access-Control-Allow-Origin" not in get(instance.url, "/api/products", {
+        **BEHIND_TLS, "Origin": "https://elsewhere.example"})[1]
+    assert get(instance.url, "/metrics", BEHIND_TLS)[0] == 404  # not public unless configured
+    status, _, body = get(instance.url, "/static/admin/css/base.css", BEHIND_TLS)
+    assert status == 200 and "body" in body
+
+
+def test_production_logs_are_json(production):
+    _, _, instances = production
+    for instance in instances:
+        lines = [json.loads(line) for line in instance.logs().splitlines() if line.strip()]
+        assert any(line["event"] == "request" for line in lines)
+
+
+def test_sigterm_lets_the_request_in_flight_finish(production, jwks_server):
+    database_url, environment, (_, survivor) = production
+    leaving = Gunicorn(environment, workers=1)
+    token = jwks_server.token(subject="late-shopper")
+    answers = []
+    try:
+        with psycopg.connect(database_url) as blocker, psycopg.connect(database_url, autocommit=True) as observer:
+            # Hold the mouse's row: the order below waits for it, in flight, inside gunicorn.
+            blocker.execute("SELECT id FROM products_product WHERE id = 2 FOR UPDATE")
+            in_flight = threading.Thread(target=lambda: answers.append(call(
+                leaving.url, "POST", "/api/orders", token,
+                {"customer_id": 2, "order_items": [{"product_id": 2, "quantity": 1}]}, BEHIND_TLS)))
+            in_flight.start()
+            deadline = time.monotonic() + 10
+            while not observer.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND wait_event_type = 'Lock'").fetchone()[0]:
+                assert time.monotonic() < deadline, f"the order never reached the locked row: {answers}"
+                time.sleep(0.05)
+
+            leaving.process.terminate()  # SIGTERM to the master, as an orchestrator sends it
+            time.sleep(1)
+            assert leaving.process.poll() is None  # still finishing its request
+            blocker.commit()  # the row is free: the order goes on
+
+        in_flight.join(timeout=30)
+        assert leaving.process.wait(timeout=30) == 0
+    finally:
+        leaving.stop()
+    [(status, order)] = answers
+    assert status == 201
+    assert call(survivor.url, "GET", f"/api/orders/{order['id']}", token, headers=BEHIND_TLS)[0] == 200
