@@ -1,4 +1,8 @@
-"""Fixtures every test can use: a real JWKS server on loopback, and API clients with or without a token."""
+"""Fixtures every test can use: a real JWKS server on loopback, API clients with or without a token, the
+business events a test caused, and a headless browser."""
+import sys
+from functools import partial
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -32,6 +36,34 @@ def api_client(jwks_server):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token()}")
     return client
+
+
+@pytest.fixture
+def logged_events(monkeypatch):
+    """A function returning the business events logged so far, as [{"event": name, **fields}], whatever the
+    log output looks like. Like the log lines, they count once their transaction commits, which a test's own
+    transaction never does: see `committed`."""
+    from django.db import transaction
+
+    from orderservice import events
+
+    logged = []
+    log = events.business_event
+
+    def business_event(event: str, **fields) -> None:
+        log(event, **fields)
+        transaction.on_commit(partial(logged.append, {"event": event, **fields}))
+
+    for module in list(sys.modules.values()):  # every module that imported it: services, viewsets, admin
+        if getattr(module, "business_event", None) is log:
+            monkeypatch.setattr(module, "business_event", business_event)
+    return lambda: list(logged)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): …` runs, at the end of the block, what its transactions left for their commit."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,9 +1,46 @@
+"""Customers in the admin, with their number of orders and their orders."""
 from django.contrib import admin
+from django.db.models import Count
+
+from orders.models import Order
+from orderservice.admin import RulesAdmin
 
 from .models import Customer
+from .views import CustomerViewSet
+
+
+class CustomerOrderInline(admin.TabularInline):
+    """The customer's orders, newest first, each linking to its own page (orders change there only)."""
+
+    model = Order
+    fields = ["order_number", "status", "total_amount", "order_date"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "email", "phone"]
+class CustomerAdmin(RulesAdmin):
+    list_display = ["name", "email", "phone", "order_count"]
     search_fields = ["first_name", "last_name", "email"]
+    inlines = [CustomerOrderInline]
+    delete_refused_message = CustomerViewSet.delete_refused_message
+    event_prefix = "customer"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(order_count=Count("orders"))
+
+    @admin.display(ordering="last_name")
+    def name(self, customer):
+        return f"{customer.first_name} {customer.last_name}"
+
+    @admin.display(ordering="order_count", description="Orders")
+    def order_count(self, customer):
+        return customer.order_count

@@ -1,15 +1,102 @@
-from django.contrib import admin
+"""Products in the admin: stock is adjusted by a number of units, never overwritten with a figure."""
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from orderservice.admin import EditedFieldsForm, RulesAdmin, admin_event
+from orderservice.money import largest_amount
 
 from .models import Product
+from .serializers import MAX_STOCK
+from .services import product_adjust_stock
+from .views import ProductViewSet
+
+# At or below this many units a product needs restocking: what the "low or out of stock" filter shows.
+LOW_STOCK = 10
+
+
+class StockLevelFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", f"Low or out of stock (≤ {LOW_STOCK})"), ("out", "Out of stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(stock_quantity__lte=LOW_STOCK)
+        if self.value() == "out":
+            return queryset.filter(stock_quantity=0)
+        return queryset
+
+
+class ProductForm(EditedFieldsForm):
+    # The database refuses these too; here staff get a message instead of an error page.
+    price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=18, decimal_places=2)
+    stock_quantity = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0)
+    stock_adjustment = forms.IntegerField(
+        label="Adjust stock by", required=False, min_value=-MAX_STOCK, max_value=MAX_STOCK,
+        help_text="Units to add (e.g. 20 for a delivery) or remove (e.g. -2 for breakage), applied to the stock "
+                  "as it is when you save, so orders placed meanwhile are kept.")
+
+    class Meta:
+        model = Product
+        fields = "__all__"
+        labels = {"sku": "SKU"}
+
+    def clean_price(self):
+        if self.cleaned_data["price"] > largest_amount():
+            raise forms.ValidationError(f"Ensure this value is less than or equal to {largest_amount()}.")
+        return self.cleaned_data["price"]
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "sku", "price", "stock_quantity", "is_active", "category"]
+class ProductAdmin(RulesAdmin):
+    """Stock of an existing product is shown, never edited as a figure: the form would write back what it read
+    when it was opened and undo the orders placed since. Staff adjust it by a number of units instead."""
+
+    form = ProductForm
+    list_display = ["name", "sku_code", "price", "stock_quantity", "is_active", "category"]
     search_fields = ["name", "sku"]
-    list_filter = ["category", "is_active"]
+    list_filter = ["category", "is_active", StockLevelFilter]
+    actions = ["activate", "deactivate"]
+    delete_refused_message = ProductViewSet.delete_refused_message
+    event_prefix = "product"
+
+    @admin.display(description="SKU", ordering="sku")
+    def sku_code(self, product):
+        return product.sku
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "description", "sku", "price", "category", "is_active", "stock_quantity"]
+        return fields if obj is None else [*fields, "stock_adjustment"]
 
     def get_readonly_fields(self, request, obj=None):
-        # The change form would write back the stock it showed when it was opened, undoing the orders
-        # placed since; stock of an existing product changes through orders or the API.
-        return ["stock_quantity"] if obj is not None else []
+        return [] if obj is None else ["stock_quantity"]
+
+    def save_model(self, request, obj, form, change):
+        if change and form.cleaned_data.get("stock_adjustment"):
+            product_adjust_stock(product_id=obj.pk, change=form.cleaned_data["stock_adjustment"])
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Activate selected products", permissions=["change"])
+    def activate(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description="Deactivate selected products", permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    def _set_active(self, request, queryset, active: bool) -> None:
+        changing = list(queryset.exclude(is_active=active))
+        Product.objects.filter(pk__in=[product.pk for product in changing]).update(
+            is_active=active, updated_at=timezone.now())
+        state = "active" if active else "inactive"
+        for product in changing:
+            self.log_change(request, product, f"Made {state}.")
+            admin_event(request, "product.updated", product_id=product.pk, fields=["is_active"])
+        already = queryset.count() - len(changing)
+        self.message_user(request, f"{len(changing)} product(s) made {state}"
+                                   + (f"; {already} already {state}" if already else "") + ".", messages.SUCCESS)

@@ -1,0 +1,99 @@
+"""What every admin page shares: staff work under the same rules as API clients, and their changes are
+logged as business events."""
+from django import forms
+from django.contrib import admin, messages
+from django.db import router, transaction
+from django.db.models import ProtectedError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from orderservice.errors import RuleViolation
+from orderservice.events import business_event
+
+
+def admin_event(request, event: str, **fields) -> None:
+    """A business event a staff member caused, naming them by user id (a username may be an email address)."""
+    business_event(event, via="admin", staff_user_id=request.user.pk, **fields)
+
+
+class EditedFieldsForm(forms.ModelForm):
+    """On an existing record, the page remembers what each field showed when it was opened, so `changed_data`
+    holds what staff edited, not every field an API client has changed since; only those are written."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for field in self.fields.values():
+                field.show_hidden_initial = True
+
+
+class RulesAdmin(admin.ModelAdmin):
+    """A ModelAdmin where a broken business rule (a RuleViolation, or a delete that other rows forbid) becomes
+    an error message and the request changes nothing; saves write only the fields staff edited, and are
+    logged as `<event_prefix>.created|updated|deleted` (models whose service logs its own set none)."""
+
+    form = EditedFieldsForm
+    delete_refused_message = "Cannot delete this record while other records refer to it"
+    event_prefix: str | None = None
+
+    # --- Rules become messages ------------------------------------------------------------------
+
+    def refuse(self, request, message: str, redirect_to: str) -> HttpResponseRedirect:
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(redirect_to)
+
+    def change_url(self, object_id) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RuleViolation as refusal:  # raised inside the view's transaction: nothing was saved
+            return self.refuse(request, refusal.message, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except RuleViolation as refusal:
+            return self.refuse(request, refusal.message, self.change_url(object_id))
+        except ProtectedError:  # a row referring to it appeared after the confirmation page
+            return self.refuse(request, self.delete_refused_message, self.change_url(object_id))
+
+    def response_action(self, request, queryset):
+        # One transaction per action, so a bulk delete refused half-way leaves no "deleted" history behind.
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().response_action(request, queryset)
+        except ProtectedError:
+            return self.refuse(request, self.delete_refused_message, request.get_full_path())
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:  # Django lists what refers to them and offers no "Yes"; give the API's reason too
+            self.message_user(request, self.delete_refused_message, messages.ERROR)
+        return deleted, counts, permissions_needed, protected
+
+    # --- Saves and deletes, logged --------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            admin_event(request, f"{self.event_prefix}.created", **{f"{self.event_prefix}_id": obj.pk})
+            return
+        model_fields = {field.name for field in obj._meta.concrete_fields}
+        edited = [name for name in form.changed_data if name in model_fields]
+        if edited:
+            obj.save(update_fields=[*edited, "updated_at"])
+            admin_event(request, f"{self.event_prefix}.updated", **{f"{self.event_prefix}_id": obj.pk},
+                        fields=sorted(edited))
+
+    def delete_model(self, request, obj):
+        object_id = obj.pk
+        super().delete_model(request, obj)
+        admin_event(request, f"{self.event_prefix}.deleted", **{f"{self.event_prefix}_id": object_id})
+
+    def delete_queryset(self, request, queryset):
+        object_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        for object_id in object_ids:
+            admin_event(request, f"{self.event_prefix}.deleted", **{f"{self.event_prefix}_id": object_id})
