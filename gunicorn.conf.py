@@ -14,6 +14,10 @@ from orderservice.logs import log_format, structured_formatter
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5001')}"
 
+# gunicorn serves, so Django's debug pages (and the SQL it keeps per request in DEBUG) are off unless asked
+# for with DEBUG=true, also in development; `runserver` keeps them on.
+os.environ.setdefault("DEBUG", "false")
+
 # Sync workers are processes, so Python runs on every core; a worker waiting on the database leaves its core to
 # another, hence gunicorn's rule of thumb of 2 per core + 1. More than 1 thread switches to the gthread worker.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)

@@ -20,6 +20,11 @@ class ResourceViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
+    def filter_queryset(self, queryset):
+        # Filters, search and ordering shape lists; one object is found by its id alone (and DRF would
+        # otherwise run every list filter on each detail request).
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def get_object(self):
         try:
             return super().get_object()
