@@ -1,5 +1,4 @@
 """The customers endpoints: /api/customers and /api/v1/customers (CONTRACT.md sections 3 and 6)."""
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -8,61 +7,22 @@ from customers.serializers import CustomerSerializer
 from customers.tests.factories import CustomerFactory
 from orders.models import Order
 from orders.tests.factories import place_order
+from orderservice.tests.api import (absent_id, all_rows, assert_invalid, assert_problem, make_stale,
+                                   without_timestamps)
 
 pytestmark = pytest.mark.django_db
 
 DUPLICATE_EMAIL = "Customer with this email already exists"
-TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
 NEW_CUSTOMER = {"first_name": "John", "last_name": "Doe", "email": "john.doe@example.com",
                 "phone": "+1234567890", "address": "123 Main St, City, State 12345"}
 
 
 # --- Helpers ------------------------------------------------------------------------------------
 
-def without_timestamps(body: dict) -> dict:
-    """`body` minus created_at/updated_at, once both are checked to be ISO 8601 UTC strings ending in Z."""
-    for field in ("created_at", "updated_at"):
-        assert body[field].endswith("Z"), body[field]
-        assert datetime.fromisoformat(body[field]).utcoffset() == timedelta(0)
-    return {name: value for name, value in body.items() if name not in ("created_at", "updated_at")}
-
-
 def customer_json(customer: Customer) -> dict:
     """A customer as the API shows it, timestamps left out."""
     return {"id": customer.pk, "first_name": customer.first_name, "last_name": customer.last_name,
             "email": customer.email, "phone": customer.phone, "address": customer.address}
-
-
-def assert_problem(response, status: int, detail: str, errors: dict | None = None) -> None:
-    """The response is exactly this application/problem+json body."""
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    expected = {"type": "about:blank", "title": TITLES[status], "status": status, "detail": detail,
-                "instance": response.wsgi_request.path}
-    if errors is not None:
-        expected["errors"] = errors
-    assert response.json() == expected
-
-
-def assert_invalid(response, field: str, message: str) -> None:
-    """A 400 for one invalid field."""
-    assert_problem(response, 400, f"{field}: {message}", {field: [message]})
-
-
-def customer_rows() -> list[dict]:
-    """Every customer row with every column: equal before and after a refused request means nothing changed."""
-    return list(Customer.objects.order_by("pk").values())
-
-
-def absent_id() -> int:
-    return (Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
-
-
-def make_stale(customer: Customer) -> datetime:
-    """Move the customer's updated_at an hour back, so that a write that touches it shows."""
-    stale = datetime.now(timezone.utc) - timedelta(hours=1)
-    Customer.objects.filter(pk=customer.pk).update(updated_at=stale)
-    return stale
 
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -78,13 +38,13 @@ def make_stale(customer: Customer) -> datetime:
 ])
 def test_every_endpoint_needs_a_bearer_token(anonymous_client, prefix, method, path):
     customer = CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = getattr(anonymous_client, method)(prefix + path.format(id=customer.pk), NEW_CUSTOMER, format="json")
 
     assert_problem(response, 401, "Authentication credentials were not provided.")
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 # --- List ---------------------------------------------------------------------------------------
@@ -162,7 +122,7 @@ def test_retrieve_shows_null_for_empty_optional_fields(api_client):
 def test_retrieve_absent_customer_is_404(api_client, prefix):
     CustomerFactory()
 
-    response = api_client.get(f"{prefix}/customers/{absent_id()}")
+    response = api_client.get(f"{prefix}/customers/{absent_id(Customer)}")
 
     assert_problem(response, 404, "Customer not found")
 
@@ -320,24 +280,24 @@ def test_create_refuses_an_email_over_255_characters(api_client):
 @pytest.mark.parametrize("email", ["john.doe@example.com", "JOHN.DOE@EXAMPLE.COM", "John.Doe@Example.com"])
 def test_create_refuses_an_email_already_taken_in_any_case(api_client, email):
     CustomerFactory(email="john.doe@example.com")
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.post("/api/customers", {**NEW_CUSTOMER, "email": email}, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 def test_database_refuses_a_duplicate_email_the_check_missed(api_client, monkeypatch):
     """Two requests racing for one email both pass the check; the unique index refuses the second."""
     CustomerFactory(email="john.doe@example.com")
-    before = customer_rows()
+    before = all_rows(Customer)
     monkeypatch.setattr(CustomerSerializer, "validate_email", lambda self, email: email)
 
     response = api_client.post("/api/customers", {**NEW_CUSTOMER, "email": "John.Doe@example.com"}, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 def test_create_refuses_malformed_json(api_client):
@@ -399,14 +359,14 @@ def test_put_accepts_camel_case_names(api_client):
 
 def test_put_requires_names_and_email(api_client):
     customer = CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.put(f"/api/customers/{customer.pk}", {"phone": "+1234567890"}, format="json")
 
     required = "This field is required."
     assert_problem(response, 400, f"first_name: {required}; last_name: {required}; email: {required}",
                    {"first_name": [required], "last_name": [required], "email": [required]})
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 def test_put_may_keep_the_customers_own_email_in_another_case(api_client):
@@ -423,22 +383,22 @@ def test_put_may_keep_the_customers_own_email_in_another_case(api_client):
 def test_put_refuses_another_customers_email(api_client):
     CustomerFactory(email="john.doe@example.com")
     customer = CustomerFactory(email="jane@example.com")
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.put(f"/api/customers/{customer.pk}", NEW_CUSTOMER, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 def test_put_refuses_a_value_over_its_length_limit(api_client):
     customer = CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.put(f"/api/customers/{customer.pk}", {**NEW_CUSTOMER, "phone": "1" * 21}, format="json")
 
     assert_invalid(response, "phone", "Ensure this field has no more than 20 characters.")
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 def test_patch_changes_only_the_fields_sent(api_client):
@@ -468,12 +428,12 @@ def test_patch_may_clear_optional_fields(api_client):
 def test_patch_refuses_another_customers_email_in_another_case(api_client):
     CustomerFactory(email="john.doe@example.com")
     customer = CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.patch(f"/api/customers/{customer.pk}", {"email": "JOHN.DOE@example.com"}, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -484,23 +444,23 @@ def test_patch_refuses_another_customers_email_in_another_case(api_client):
 ])
 def test_patch_refuses_an_invalid_field(api_client, payload, field, message):
     customer = CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.patch(f"/api/customers/{customer.pk}", payload, format="json")
 
     assert_invalid(response, field, message)
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_update_of_an_absent_customer_is_404(api_client, method):
     CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
-    response = getattr(api_client, method)(f"/api/customers/{absent_id()}", NEW_CUSTOMER, format="json")
+    response = getattr(api_client, method)(f"/api/customers/{absent_id(Customer)}", NEW_CUSTOMER, format="json")
 
     assert_problem(response, 404, "Customer not found")
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 # --- Delete -------------------------------------------------------------------------------------
@@ -519,30 +479,30 @@ def test_delete_answers_204_and_removes_the_customer(api_client, path):
 def test_delete_is_refused_for_a_customer_with_orders(api_client):
     customer = CustomerFactory()
     place_order(customer=customer)
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.delete(f"/api/customers/{customer.pk}")
 
     assert_problem(response, 400, "Cannot delete customer with existing orders")
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
     assert list(Order.objects.values_list("customer_id", flat=True)) == [customer.pk]
 
 
 def test_delete_of_an_absent_customer_is_404(api_client):
     CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
-    response = api_client.delete(f"/api/customers/{absent_id()}")
+    response = api_client.delete(f"/api/customers/{absent_id(Customer)}")
 
     assert_problem(response, 404, "Customer not found")
-    assert customer_rows() == before
+    assert all_rows(Customer) == before
 
 
 def test_the_collection_cannot_be_deleted(api_client):
     CustomerFactory()
-    before = customer_rows()
+    before = all_rows(Customer)
 
     response = api_client.delete("/api/customers")
 
     assert_problem(response, 405, 'Method "DELETE" not allowed.')
-    assert customer_rows() == before
+    assert all_rows(Customer) == before

@@ -1,5 +1,4 @@
 """The products endpoints: /api/products and /api/v1/products (CONTRACT.md sections 3 and 6)."""
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -7,6 +6,8 @@ from rest_framework.validators import UniqueValidator
 
 from orders.models import Order, OrderItem
 from orders.tests.factories import place_order
+from orderservice.tests.api import (absent_id, all_rows, assert_invalid, assert_problem, make_stale,
+                                   without_timestamps)
 from orderservice.money import largest_amount
 from products.models import Product
 from products.tests.factories import ProductFactory
@@ -14,7 +15,6 @@ from products.tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 DUPLICATE_SKU = "Product with this SKU already exists"
-TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
 LAPTOP = {"name": "Laptop Computer", "description": "High-performance laptop for business and gaming",
           "price": "1299.99", "sku": "LAPTOP-001", "stock_quantity": 50, "category": "Electronics",
           "is_active": True}
@@ -22,51 +22,11 @@ LAPTOP = {"name": "Laptop Computer", "description": "High-performance laptop for
 
 # --- Helpers ------------------------------------------------------------------------------------
 
-def without_timestamps(body: dict) -> dict:
-    """`body` minus created_at/updated_at, once both are checked to be ISO 8601 UTC strings ending in Z."""
-    for field in ("created_at", "updated_at"):
-        assert body[field].endswith("Z"), body[field]
-        assert datetime.fromisoformat(body[field]).utcoffset() == timedelta(0)
-    return {name: value for name, value in body.items() if name not in ("created_at", "updated_at")}
-
-
 def product_json(product: Product) -> dict:
     """A product as the API shows it, timestamps left out; the price is a string with two decimals."""
     return {"id": product.pk, "name": product.name, "description": product.description,
             "price": f"{product.price:.2f}", "sku": product.sku, "stock_quantity": product.stock_quantity,
             "category": product.category, "is_active": product.is_active}
-
-
-def assert_problem(response, status: int, detail: str, errors: dict | None = None) -> None:
-    """The response is exactly this application/problem+json body."""
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    expected = {"type": "about:blank", "title": TITLES[status], "status": status, "detail": detail,
-                "instance": response.wsgi_request.path}
-    if errors is not None:
-        expected["errors"] = errors
-    assert response.json() == expected
-
-
-def assert_invalid(response, field: str, message: str) -> None:
-    """A 400 for one invalid field."""
-    assert_problem(response, 400, f"{field}: {message}", {field: [message]})
-
-
-def product_rows() -> list[dict]:
-    """Every product row with every column: equal before and after a refused request means nothing changed."""
-    return list(Product.objects.order_by("pk").values())
-
-
-def absent_id() -> int:
-    return (Product.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
-
-
-def make_stale(product: Product) -> datetime:
-    """Move the product's updated_at an hour back, so that a write that touches it shows."""
-    stale = datetime.now(timezone.utc) - timedelta(hours=1)
-    Product.objects.filter(pk=product.pk).update(updated_at=stale)
-    return stale
 
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -82,13 +42,13 @@ def make_stale(product: Product) -> datetime:
 ])
 def test_every_endpoint_needs_a_bearer_token(anonymous_client, prefix, method, path):
     product = ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
     response = getattr(anonymous_client, method)(prefix + path.format(id=product.pk), LAPTOP, format="json")
 
     assert_problem(response, 401, "Authentication credentials were not provided.")
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 # --- List ---------------------------------------------------------------------------------------
@@ -167,7 +127,7 @@ def test_retrieve_shows_whole_prices_with_two_decimals_and_null_for_empty_fields
 def test_retrieve_absent_product_is_404(api_client, prefix):
     ProductFactory()
 
-    response = api_client.get(f"{prefix}/products/{absent_id()}")
+    response = api_client.get(f"{prefix}/products/{absent_id(Product)}")
 
     assert_problem(response, 404, "Product not found")
 
@@ -343,24 +303,24 @@ def test_an_empty_sku_is_stored_as_null_and_many_products_may_have_none(api_clie
 
 def test_create_refuses_a_sku_already_taken(api_client):
     ProductFactory(sku="LAPTOP-001")
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.post("/api/products", LAPTOP, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 def test_database_refuses_a_duplicate_sku_the_check_missed(api_client, monkeypatch):
     """Two requests racing for one SKU both pass the check; the unique index refuses the second."""
     ProductFactory(sku="LAPTOP-001")
-    before = product_rows()
+    before = all_rows(Product)
     monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, serializer_field: None)
 
     response = api_client.post("/api/products", LAPTOP, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 # --- Update -------------------------------------------------------------------------------------
@@ -396,25 +356,25 @@ def test_put_resets_what_it_leaves_out_to_the_defaults(api_client):
 
 def test_put_requires_stock_quantity(api_client):
     product = ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
     payload = {key: value for key, value in LAPTOP.items() if key != "stock_quantity"}
 
     response = api_client.put(f"/api/products/{product.pk}", payload, format="json")
 
     assert_invalid(response, "stock_quantity", "This field is required.")
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 def test_put_requires_name_and_price(api_client):
     product = ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.put(f"/api/products/{product.pk}", {"stock_quantity": 5}, format="json")
 
     required = "This field is required."
     assert_problem(response, 400, f"name: {required}; price: {required}",
                    {"name": [required], "price": [required]})
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 def test_put_may_keep_the_products_own_sku(api_client):
@@ -430,12 +390,12 @@ def test_put_may_keep_the_products_own_sku(api_client):
 def test_put_refuses_another_products_sku(api_client):
     ProductFactory(sku="LAPTOP-001")
     product = ProductFactory(sku="OTHER-001")
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.put(f"/api/products/{product.pk}", LAPTOP, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -449,12 +409,12 @@ def test_put_refuses_another_products_sku(api_client):
 ])
 def test_put_refuses_an_invalid_field(api_client, payload, field, message):
     product = ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.put(f"/api/products/{product.pk}", {**LAPTOP, **payload}, format="json")
 
     assert_invalid(response, field, message)
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 def test_patch_changes_only_the_fields_sent_and_needs_no_stock_quantity(api_client):
@@ -486,12 +446,12 @@ def test_patch_with_an_empty_sku_clears_it(api_client):
 def test_patch_refuses_another_products_sku(api_client):
     ProductFactory(sku="LAPTOP-001")
     product = ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.patch(f"/api/products/{product.pk}", {"sku": "LAPTOP-001"}, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -502,23 +462,23 @@ def test_patch_refuses_another_products_sku(api_client):
 ])
 def test_patch_refuses_an_invalid_field(api_client, payload, field, message):
     product = ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.patch(f"/api/products/{product.pk}", payload, format="json")
 
     assert_invalid(response, field, message)
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_update_of_an_absent_product_is_404(api_client, method):
     ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
-    response = getattr(api_client, method)(f"/api/products/{absent_id()}", LAPTOP, format="json")
+    response = getattr(api_client, method)(f"/api/products/{absent_id(Product)}", LAPTOP, format="json")
 
     assert_problem(response, 404, "Product not found")
-    assert product_rows() == before
+    assert all_rows(Product) == before
 
 
 # --- Delete -------------------------------------------------------------------------------------
@@ -537,12 +497,12 @@ def test_delete_answers_204_and_removes_the_product(api_client, path):
 def test_delete_is_refused_for_a_product_with_order_items(api_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 3)])
-    before = product_rows()
+    before = all_rows(Product)
 
     response = api_client.delete(f"/api/products/{product.pk}")
 
     assert_problem(response, 400, "Cannot delete product with existing order items")
-    assert product_rows() == before
+    assert all_rows(Product) == before
     assert Product.objects.get(pk=product.pk).stock_quantity == 7
     assert list(Order.objects.values_list("pk", flat=True)) == [order.pk]
     assert list(OrderItem.objects.values_list("product_id", "quantity")) == [(product.pk, 3)]
@@ -550,9 +510,9 @@ def test_delete_is_refused_for_a_product_with_order_items(api_client):
 
 def test_delete_of_an_absent_product_is_404(api_client):
     ProductFactory()
-    before = product_rows()
+    before = all_rows(Product)
 
-    response = api_client.delete(f"/api/products/{absent_id()}")
+    response = api_client.delete(f"/api/products/{absent_id(Product)}")
 
     assert_problem(response, 404, "Product not found")
-    assert product_rows() == before
+    assert all_rows(Product) == before
