@@ -1,7 +1,7 @@
-from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from orderservice.representation import FastRepresentationMixin
+from orderservice.serializers import UniqueFieldSaveMixin
 
 from .models import DUPLICATE_EMAIL_MESSAGE, Customer
 
@@ -9,7 +9,9 @@ from .models import DUPLICATE_EMAIL_MESSAGE, Customer
 FIELD_ALIASES = {"firstName": "first_name", "lastName": "last_name"}
 
 
-class CustomerSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class CustomerSerializer(UniqueFieldSaveMixin, FastRepresentationMixin, serializers.ModelSerializer):
+    unique_field, unique_message = "email", DUPLICATE_EMAIL_MESSAGE
+
     class Meta:
         model = Customer
         fields = ["id", "first_name", "last_name", "email", "phone", "address", "created_at", "updated_at"]
@@ -27,11 +29,3 @@ class CustomerSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         if others.filter(email__iexact=email).exists():
             raise serializers.ValidationError(DUPLICATE_EMAIL_MESSAGE, code="unique")
         return email
-
-    def save(self, **kwargs):
-        try:
-            with transaction.atomic():
-                return super().save(**kwargs)
-        except IntegrityError:  # another request took the email between our check and the insert
-            raise serializers.ValidationError(
-                {"email": [serializers.ErrorDetail(DUPLICATE_EMAIL_MESSAGE, code="unique")]}) from None

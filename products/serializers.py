@@ -1,16 +1,16 @@
-from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from orderservice.representation import FastRepresentationMixin
-
 from orderservice.money import largest_amount
+from orderservice.representation import FastRepresentationMixin
+from orderservice.serializers import UniqueFieldSaveMixin
 
 from .models import DUPLICATE_SKU_MESSAGE, Product
 
 MAX_STOCK = 2**31 - 1  # an INTEGER column
 
 
-class ProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class ProductSerializer(UniqueFieldSaveMixin, FastRepresentationMixin, serializers.ModelSerializer):
+    unique_field, unique_message = "sku", DUPLICATE_SKU_MESSAGE
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, default=0)
 
     class Meta:
@@ -39,14 +39,6 @@ class ProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             setattr(product, field, value)
         product.save(update_fields=[*validated_data, "updated_at"])
         return product
-
-    def save(self, **kwargs):
-        try:
-            with transaction.atomic():
-                return super().save(**kwargs)
-        except IntegrityError:  # another request took the SKU between the check and the write
-            raise serializers.ValidationError(
-                {"sku": [serializers.ErrorDetail(DUPLICATE_SKU_MESSAGE, code="unique")]}) from None
 
 
 class ProductReplaceSerializer(ProductSerializer):
