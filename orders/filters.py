@@ -1,6 +1,6 @@
 import django_filters
 
-from orderservice.filters import IntegerFilter
+from orderservice.filters import DateTimeRangeFilter, IntegerFilter
 
 from .models import Order, OrderStatus
 
@@ -10,7 +10,7 @@ class OrderFilter(django_filters.FilterSet):
 
     customer_id = IntegerFilter(field_name="customer_id")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
-    order_date = django_filters.DateTimeFromToRangeFilter()
+    order_date = DateTimeRangeFilter()
 
     class Meta:
         model = Order

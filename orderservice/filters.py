@@ -1,6 +1,9 @@
 """Filter pieces the lists share."""
+from datetime import timezone
+
 import django_filters
 from django import forms
+from django_filters.fields import RangeField
 from django_filters.rest_framework import DjangoFilterBackend
 
 
@@ -42,3 +45,30 @@ class ListFilterBackend(DjangoFilterBackend):
         if not request.query_params.keys() - self.not_filters:
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class UtcDateTimeField(forms.DateTimeField):
+    """A date-time in any offset, handed to the database in UTC: PostgreSQL refuses offsets beyond ±15:59
+    (which ISO 8601 allows), and a moment before year 1 in UTC cannot be represented at all."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date-time between years 1 and 9999 in UTC.", code="invalid")
+
+
+class UtcDateTimeRangeField(RangeField):
+    widget = django_filters.widgets.DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((UtcDateTimeField(), UtcDateTimeField()), *args, **kwargs)
+
+
+class DateTimeRangeFilter(django_filters.RangeFilter):
+    """?<name>_after=…&<name>_before=… as ISO 8601 dates or date-times (UTC when no offset is given)."""
+
+    field_class = UtcDateTimeRangeField

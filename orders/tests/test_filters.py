@@ -41,6 +41,15 @@ def test_filters_by_customer_status_and_date_range(api_client, orders):
         second]
 
 
+def test_a_date_time_in_any_offset_is_compared_in_utc(api_client, orders):
+    """Found by the fuzzer: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows (it was a 500)."""
+    second, third = orders["second"].pk, orders["third"].pk
+    # 2026-11-03 04:00 at +16:55 is 2026-11-02 11:05 UTC: before the second order (12:00 UTC), after the first
+    assert ids(api_client.get("/api/orders?order_date_after=2026-11-03T04:00:00%2B16:55")) == [third, second]
+    assert ids(api_client.get("/api/orders?order_date_after=0022-08-10T05:33:28%2B16:55&customer_id="
+                              f"{orders['bob'].pk}")) == [second]
+
+
 def test_search_finds_an_order_by_part_of_its_number(api_client, orders):
     number = orders["second"].order_number
     assert ids(api_client.get(f"/api/orders?search={number[-8:].lower()}")) == [orders["second"].pk]
@@ -51,8 +60,10 @@ def test_ordering_by_total(api_client, orders):
         orders["first"].pk, orders["second"].pk, orders["third"].pk]
 
 
-@pytest.mark.parametrize("query, parameter", [("status=Lost", "status"), ("customer_id=abc", "customer_id"),
-                                              ("order_date_after=yesterday", "order_date")])
+@pytest.mark.parametrize("query, parameter", [
+    ("status=Lost", "status"), ("customer_id=abc", "customer_id"), ("order_date_after=yesterday", "order_date"),
+    ("order_date_after=0001-01-01T00:00:00%2B16:55", "order_date"),  # before year 1 once in UTC
+])
 def test_an_unusable_filter_value_is_a_400_naming_the_parameter(api_client, orders, query, parameter):
     response = api_client.get(f"/api/orders?{query}")
     assert response.status_code == 400
