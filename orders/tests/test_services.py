@@ -15,43 +15,14 @@ from products.models import Product
 from products.tests.factories import ProductFactory
 
 from .factories import place_order
+from .lifecycle import ALLOWED, PATH_TO, REFUSED_MESSAGES, VALID_STATUSES, order_in
 from .state import database_state
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-VALID_STATUSES = "Pending, Processing, Shipped, Delivered, Cancelled"
 
-# The moves that take a new order to each status.
-PATH_TO = {
-    "Pending": [],
-    "Processing": ["Processing"],
-    "Shipped": ["Processing", "Shipped"],
-    "Delivered": ["Processing", "Shipped", "Delivered"],
-    "Cancelled": ["Cancelled"],
-}
-ALLOWED = {
-    ("Pending", "Processing"), ("Pending", "Cancelled"),
-    ("Processing", "Shipped"), ("Processing", "Cancelled"),
-    ("Shipped", "Delivered"),
-}
 ALL_MOVES = [(current, wanted) for current in PATH_TO for wanted in PATH_TO]
-REFUSED_MESSAGES = {
-    "Pending": "Cannot change status from Pending to {wanted}; allowed: Processing, Cancelled",
-    "Processing": "Cannot change status from Processing to {wanted}; allowed: Shipped, Cancelled",
-    "Shipped": "Cannot change status from Shipped to {wanted}; allowed: Delivered",
-    "Delivered": "Cannot change status of a Delivered order: Delivered is final",
-    "Cancelled": "Cannot change status of a Cancelled order: Cancelled is final",
-}
-
-
-def order_in(status: str, **place_order_kwargs) -> Order:
-    order = place_order(**place_order_kwargs)
-    for step in PATH_TO[status]:
-        services.order_change_status(order_id=order.pk, status=step)
-    order.refresh_from_db()
-    assert order.status == status
-    return order
 
 
 def stock_of(product) -> int:
