@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from orderservice.representation import FastRepresentationMixin
 from orderservice.serializers import UniqueFieldSaveMixin
 
 from .models import DUPLICATE_EMAIL_MESSAGE, Customer
@@ -9,7 +8,7 @@ from .models import DUPLICATE_EMAIL_MESSAGE, Customer
 FIELD_ALIASES = {"firstName": "first_name", "lastName": "last_name"}
 
 
-class CustomerSerializer(UniqueFieldSaveMixin, FastRepresentationMixin, serializers.ModelSerializer):
+class CustomerSerializer(UniqueFieldSaveMixin, serializers.ModelSerializer):
     unique_field, unique_message = "email", DUPLICATE_EMAIL_MESSAGE
 
     class Meta:

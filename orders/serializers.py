@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from customers.serializers import CustomerSerializer
-from orderservice.representation import FastRepresentationMixin
 from products.serializers import ProductSerializer
 
 from .models import Order, OrderItem, OrderStatus
@@ -10,7 +9,7 @@ from .services import invalid_status_message
 # --- Output ------------------------------------------------------------------------------------
 
 
-class OrderItemSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class OrderItemSerializer(serializers.ModelSerializer):
     order_id = serializers.IntegerField(read_only=True)
     product_id = serializers.IntegerField(read_only=True)
     product = ProductSerializer(read_only=True)
@@ -21,7 +20,7 @@ class OrderItemSerializer(FastRepresentationMixin, serializers.ModelSerializer):
                   "updated_at", "product"]
 
 
-class OrderSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class OrderSerializer(serializers.ModelSerializer):
     customer_id = serializers.IntegerField(read_only=True)
     customer = CustomerSerializer(read_only=True)
     order_items = OrderItemSerializer(many=True, read_only=True)

@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from orderservice.idempotency import idempotent
-from orderservice.viewsets import ResourceViewSet
+from orderservice.viewsets import FastReadMixin, ResourceViewSet
 
 from customers.models import Customer
 
@@ -37,8 +37,7 @@ class OrderViewSet(OrderListing, ResourceViewSet):
 
     def answer(self, order: Order, status_code=status.HTTP_200_OK, headers=None) -> Response:
         """The order as GET shows it, read back with its customer and items."""
-        data = OrderSerializer(self.get_queryset().get(pk=order.pk)).data
-        return Response(data, status=status_code, headers=headers)
+        return Response(self.represent_object(order.pk), status=status_code, headers=headers)
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, examples=[
         OpenApiExample("Two mice, shipped to the office", request_only=True, value={
@@ -82,7 +81,7 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         services.order_delete(order_id=instance.pk)
 
 
-class CustomerOrderList(OrderListing, generics.ListAPIView):
+class CustomerOrderList(OrderListing, FastReadMixin, generics.ListAPIView):
     """GET /api/customers/{id}/orders: one customer's orders, listed like GET /api/orders."""
 
     queryset = ORDERS_WITH_CUSTOMER_AND_ITEMS

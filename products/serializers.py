@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from orderservice.money import largest_amount
-from orderservice.representation import FastRepresentationMixin
 from orderservice.serializers import UniqueFieldSaveMixin
 
 from .models import DUPLICATE_SKU_MESSAGE, Product
@@ -9,7 +8,7 @@ from .models import DUPLICATE_SKU_MESSAGE, Product
 MAX_STOCK = 2**31 - 1  # an INTEGER column
 
 
-class ProductSerializer(UniqueFieldSaveMixin, FastRepresentationMixin, serializers.ModelSerializer):
+class ProductSerializer(UniqueFieldSaveMixin, serializers.ModelSerializer):
     unique_field, unique_message = "sku", DUPLICATE_SKU_MESSAGE
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, default=0)
 

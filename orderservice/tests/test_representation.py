@@ -1,76 +1,112 @@
-"""The fast output path (orderservice.representation) renders exactly what DRF's serializers render."""
+"""The fast read path (orderservice.representation) writes exactly the JSON DRF's serializers write."""
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from rest_framework import serializers
+from django.utils import timezone as django_timezone
 from rest_framework.renderers import JSONRenderer
 
+from customers.models import Customer
 from customers.serializers import CustomerSerializer
 from customers.tests.factories import CustomerFactory
+from orderservice import representation
 from orderservice.renderers import FastJSONRenderer
-from orderservice.representation import FastRepresentationMixin
-from orders.models import Order
+from orders.models import Order, OrderItem
 from orders.serializers import OrderItemSerializer, OrderSerializer
 from orders.tests.factories import place_order
+from products.models import Product
 from products.serializers import ProductReplaceSerializer, ProductSerializer
 from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def drf_json(serializer_class, instance, many=False) -> bytes:
-    """The JSON DRF's own field-by-field path gives: the fast path is switched off for the serializer and
-    every serializer nested in it while this renders."""
-    original = FastRepresentationMixin.to_representation
-    FastRepresentationMixin.to_representation = serializers.ModelSerializer.to_representation
-    try:
-        return JSONRenderer().render(serializer_class(instance, many=many).data)
-    finally:
-        FastRepresentationMixin.to_representation = original
+def drf_json(serializer_class, queryset) -> bytes:
+    """What DRF's own serializers write for these rows, read as model instances."""
+    return JSONRenderer().render(serializer_class(queryset, many=True).data)
 
 
-def fast_json(serializer_class, instance) -> bytes:
-    return JSONRenderer().render(serializer_class(instance).data)
+def fast_json(serializer_class, queryset) -> bytes:
+    return JSONRenderer().render(representation.represent(serializer_class,
+                                                          representation.rows(serializer_class, queryset)))
 
 
-def test_customers_render_the_same(settings):
-    with_everything = CustomerFactory(first_name="Zoë", last_name="O'Brien\u2028", phone="+44 20", address="1 Ünter")
-    bare = CustomerFactory(phone=None, address=None)
-    for customer in (with_everything, bare):
-        customer.refresh_from_db()
-        assert fast_json(CustomerSerializer, customer) == drf_json(CustomerSerializer, customer)
+def test_customers_render_the_same():
+    CustomerFactory(first_name="Zoë", last_name="O'Brien\u2028", phone="+44 20", address="1 Ünter")
+    CustomerFactory(phone=None, address=None)
+    customers = Customer.objects.order_by("id")
+    assert fast_json(CustomerSerializer, customers) == drf_json(CustomerSerializer, customers)
 
 
 @pytest.mark.parametrize("price", ["0.01", "10.00", "1299.99", "9999999999999.99"])
 def test_products_render_the_same(price):
-    product = ProductFactory(price=Decimal(price), sku=None, description=None, category=None, is_active=False)
-    product.refresh_from_db()
+    ProductFactory(price=Decimal(price), sku=None, description=None, category=None, is_active=False)
+    ProductFactory(price=Decimal(price), is_active=True)
+    products = Product.objects.order_by("id")
     for serializer_class in (ProductSerializer, ProductReplaceSerializer):
-        assert fast_json(serializer_class, product) == drf_json(serializer_class, product)
+        assert fast_json(serializer_class, products) == drf_json(serializer_class, products)
 
 
 def test_timestamps_with_and_without_microseconds_render_the_same():
-    product = ProductFactory()
     for moment in (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 11, 30, 3, 4, 5, 6, tzinfo=timezone.utc)):
-        product.created_at = product.updated_at = moment
-        assert fast_json(ProductSerializer, product) == drf_json(ProductSerializer, product)
+        Product.objects.filter(pk=ProductFactory().pk).update(created_at=moment, updated_at=moment)
+    products = Product.objects.order_by("id")
+    assert b"2026-11-30T03:04:05.000006Z" in fast_json(ProductSerializer, products)
+    assert fast_json(ProductSerializer, products) == drf_json(ProductSerializer, products)
+
+
+def test_timestamps_in_another_active_time_zone_render_the_same():
+    Product.objects.filter(pk=ProductFactory().pk).update(created_at=datetime(2026, 11, 30, 3, 4, 5, tzinfo=timezone.utc))
+    products = Product.objects.order_by("id")
+    with django_timezone.override("Europe/Berlin"):
+        assert b"2026-11-30T04:04:05+01:00" in fast_json(ProductSerializer, products)
+        assert fast_json(ProductSerializer, products) == drf_json(ProductSerializer, products)
 
 
 def test_nested_orders_and_their_lists_render_the_same():
-    customer = CustomerFactory(phone=None)
-    orders = [place_order(customer=customer, items=[(ProductFactory(price="29.99"), 3), (ProductFactory(), 1)],
-                          notes="Ring twice") for _ in range(3)]
-    place_order(customer=customer, shipping_address=None)
-    queryset = Order.objects.select_related("customer").prefetch_related("order_items__product").order_by("id")
-    for order in queryset:
-        assert fast_json(OrderSerializer, order) == drf_json(OrderSerializer, order)
-        for item in order.order_items.all():
-            assert fast_json(OrderItemSerializer, item) == drf_json(OrderItemSerializer, item)
+    customer, other = CustomerFactory(phone=None), CustomerFactory()
+    shared = ProductFactory(price="29.99")
+    for _ in range(3):
+        place_order(customer=customer, items=[(shared, 3), (ProductFactory(), 1)], notes="Ring twice")
+    place_order(customer=other, shipping_address=None)
+    orders = Order.objects.order_by("id")
+    assert fast_json(OrderSerializer, orders) == drf_json(OrderSerializer, orders)
+    assert fast_json(OrderSerializer, orders.filter(customer=other)) == drf_json(OrderSerializer,
+                                                                                 orders.filter(customer=other))
+    items = OrderItem.objects.order_by("-id")
+    assert fast_json(OrderItemSerializer, items) == drf_json(OrderItemSerializer, items)
 
-    assert JSONRenderer().render(OrderSerializer(queryset, many=True).data) == drf_json(OrderSerializer, queryset,
-                                                                                      many=True)
-    assert len(orders) == 3
+
+def test_an_order_without_items_and_an_empty_page_render_the_same():
+    place_order()
+    Order.objects.update(notes="")
+    OrderItem.objects.all().delete()
+    orders = Order.objects.order_by("id")
+    assert fast_json(OrderSerializer, orders) == drf_json(OrderSerializer, orders)
+    assert fast_json(OrderSerializer, orders.none()) == b"[]"
+
+
+def test_each_distinct_nested_object_is_written_once_per_response():
+    customer = CustomerFactory()
+    for _ in range(3):
+        place_order(customer=customer)
+    written = representation.represent(OrderSerializer, representation.rows(OrderSerializer, Order.objects.all()))
+    assert len({id(order["customer"]) for order in written}) == 1
+
+
+def test_a_field_type_the_fast_path_does_not_know_is_refused_rather_than_guessed():
+    from django.core.exceptions import ImproperlyConfigured
+    from rest_framework import serializers
+
+    class WithAUrl(serializers.ModelSerializer):
+        link = serializers.URLField(source="name")
+
+        class Meta:
+            model = Product
+            fields = ["id", "link"]
+
+    with pytest.raises(ImproperlyConfigured, match="URLField"):
+        representation.plan_for(WithAUrl)
 
 
 @pytest.mark.parametrize("data", [
