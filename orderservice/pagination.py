@@ -47,3 +47,18 @@ class LinkHeaderPagination(CursorPagination):
 
     def get_paginated_response_schema(self, schema):
         return schema  # the body is the plain array; the Link header is documented in orderservice.openapi
+
+
+class FetchedFirstPage(list):
+    """A list's first page, already fetched in the pagination's ordering (orderservice.viewsets fetches the
+    plain first page with SQL compiled once). Without a cursor, all CursorPagination does with its queryset is
+    `order_by(<its ordering>)` and one slice, and this answers both, so the Link header comes out as before."""
+
+    def __init__(self, rows, ordering):
+        super().__init__(rows)
+        self.ordering = tuple(ordering)
+
+    def order_by(self, *ordering):
+        if tuple(ordering) != self.ordering:
+            raise ValueError(f"the page was fetched in the order {self.ordering}, not {ordering}")
+        return self

@@ -4,9 +4,9 @@ DRF's serializers read model instances and walk their fields generically on ever
 deep-copies every serializer's fields on each use. On a list of 50 orders, each with its customer and two
 items with their products, that (with Django instantiating and prefetching ~250 model objects) was most of a
 request's time. Here each serializer class is compiled once into a plan: the columns to select and, per
-field, how its value is written. Reads then select plain rows, join each nested object in the same query
-(`customer__email`), write each distinct nested object once per response, and fetch nested lists (an order's
-items) with one query for the whole page. The converters reproduce DRF's `to_representation` for the field
+field, how its value is written. Reads then select plain rows; each distinct nested object (an order's
+customer, an item's product) is fetched and written once per response, and nested lists (an order's items)
+are fetched with one query for the whole page. The converters reproduce DRF's `to_representation` for the field
 types this service uses and refuse any other, so a new field type cannot silently render differently.
 orderservice/tests/test_representation.py compares both paths' JSON byte for byte.
 
@@ -67,39 +67,41 @@ def _converter(field, utc: bool):
                                f"({field.field_name}); add it to orderservice.representation")
 
 
-VALUE, JOINED, NESTED_LIST = "value", "joined", "list"
+VALUE, NESTED_OBJECT, NESTED_LIST = "value", "object", "list"
 
 
-@dataclass(eq=False)  # compared and hashed by identity: a plan is a key of the per-response memo
+@dataclass(eq=False)  # compared and hashed by identity: a plan is part of a compiled query's key
 class Plan:
     """One serializer compiled for rows: `columns` for `.values()`, and per output field what to do."""
 
     model: type
     columns: list[str]
-    fields: list[tuple] = dataclass_field(default_factory=list)  # (kind, name, column or prefix, how)
-    pk_column: str = "pk"
+    fields: list[tuple] = dataclass_field(default_factory=list)  # (kind, name, column or link, converter or plan)
+
+    @property
+    def pk_column(self) -> str:
+        return self.model._meta.pk.attname
 
 
-def _compile(serializer, utc: bool, prefix: str = "") -> Plan:
+def _compile(serializer, utc: bool) -> Plan:
     model = serializer.Meta.model
-    plan = Plan(model=model, columns=[], pk_column=f"{prefix}{model._meta.pk.attname}")
+    plan = Plan(model=model, columns=[])
     for name, field in serializer.fields.items():
         if field.write_only:
             continue
-        column = prefix + "__".join(field.source_attrs)
-        if isinstance(field, serializers.ListSerializer):  # a reverse foreign key: fetched per page, by parent
-            if prefix:
-                raise ImproperlyConfigured(f"{name}: a list inside a joined object is not supported")
+        if isinstance(field, serializers.ListSerializer):  # a reverse foreign key (an order's items)
             link = model._meta.get_field(field.source).field  # e.g. OrderItem.order
             child = _compile(field.child, utc)
             if link.attname not in child.columns:
                 child.columns.append(link.attname)
             plan.fields.append((NESTED_LIST, name, link, child))
-        elif isinstance(field, serializers.Serializer):  # a foreign key: joined into the same query
-            joined = _compile(field, utc, prefix=column + "__")
-            plan.columns += joined.columns
-            plan.fields.append((JOINED, name, joined.pk_column, joined))
+        elif isinstance(field, serializers.Serializer):  # a foreign key (an order's customer)
+            column = model._meta.get_field(field.source).attname  # customer_id
+            if column not in plan.columns:
+                plan.columns.append(column)
+            plan.fields.append((NESTED_OBJECT, name, column, _compile(field, utc)))
         else:
+            column = "__".join(field.source_attrs)
             plan.columns.append(column)
             plan.fields.append((VALUE, name, column, _converter(field, utc)))
     if plan.pk_column not in plan.columns:
@@ -120,7 +122,11 @@ def plan_for(serializer_class) -> Plan:
 
 def rows(serializer_class, queryset: QuerySet) -> QuerySet:
     """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely)."""
-    return queryset.select_related(None).prefetch_related(None).values(*plan_for(serializer_class).columns)
+    if queryset.query.select_related:  # joins come from the plan, nested lists from _represent
+        queryset = queryset.select_related(None)
+    if queryset._prefetch_related_lookups:
+        queryset = queryset.prefetch_related(None)
+    return queryset.values(*plan_for(serializer_class).columns)
 
 
 def represent(serializer_class, page) -> list[dict]:
@@ -147,74 +153,91 @@ def _checked_id(value):
     return value
 
 
-class _CompiledSelects(threading.local):
-    """SQL that Django compiled once, per thread (each thread has its own connection), by shape."""
+# Building and compiling a query costs Django ~0.5 ms here, several times what SQLite takes to run it, and the hot
+# reads ask the same few shapes every time: an object by id, a page's items or customers by ids, a list's first
+# page. Their SQL, column names and value converters are compiled by the ORM itself once per shape, then run
+# with each request's values.
+
+
+class _CompiledQueries(threading.local):
+    """Per thread, because each thread has its own database connection."""
 
     def __init__(self):
         self.by_shape = {}
 
 
-_compiled = _CompiledSelects()
+_compiled = _CompiledQueries()
 
 
-def _select(plan: Plan, lookup: str, values: list) -> list[dict]:
-    """Rows of the plan's columns where `lookup` is one of `values`, in the model's ordering.
-
-    Building and compiling a query costs Django ~0.5 ms here, more than SQLite takes to run it, and a GET by
-    id (or an order page's items) asks the same shape every time. So the SQL, its column names and its value
-    converters are compiled once per shape, by the ORM itself, and run with each request's values.
-    """
-    if not values:
-        return []
-    shape = (plan, lookup, len(values))
+def _compile_once(shape, build):
     compiled = _compiled.by_shape.get(shape)
     if compiled is None:
-        placeholders = list(range(1, len(values) + 1))  # distinct: `__in` drops repeated values
-        query = plan.model._default_manager.filter(**{f"{lookup}__in": placeholders}).values(*plan.columns).query
-        compiler = query.get_compiler(using=plan.model._default_manager.db)
+        queryset = build()
+        compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        if list(params) != placeholders:
-            raise ImproperlyConfigured(f"{plan.model.__name__}: unexpected parameters {params!r} in {sql}")
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        compiled = _compiled.by_shape[shape] = (sql, list(query.values_select), compiler, converters)
-    sql, names, compiler, converters = compiled
+        compiled = _compiled.by_shape[shape] = (sql, list(params), list(queryset.query.values_select), compiler,
+                                                converters)
+    return compiled
+
+
+def _run(compiled, params) -> list[dict]:
+    sql, _, names, compiler, converters = compiled
     with compiler.connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, params)
         found = cursor.fetchall()
     if converters:
         found = compiler.apply_converters(found, converters)
     return [dict(zip(names, row)) for row in found]
 
 
+def _select(plan: Plan, lookup: str, values: list) -> list[dict]:
+    """Rows of the plan's columns where `lookup` is one of `values`, in the model's ordering."""
+    if not values:
+        return []
+    placeholders = list(range(1, len(values) + 1))  # distinct: `__in` drops repeated values
+    compiled = _compile_once((plan, lookup, len(values)), lambda: plan.model._default_manager.filter(
+        **{f"{lookup}__in": placeholders}).values(*plan.columns))
+    if compiled[1] != placeholders:
+        raise ImproperlyConfigured(f"{plan.model.__name__}: unexpected parameters {compiled[1]!r} in {compiled[0]}")
+    return _run(compiled, values)
+
+
+def first_page(serializer_class, queryset: QuerySet, ordering, limit: int, shape) -> list[dict]:
+    """The first `limit` rows of an unfiltered list in `ordering`. `shape` names the view the queryset comes
+    from: its SQL is compiled on the first request and reused, so it must be the same on every request."""
+    if queryset.query.has_filters():
+        raise ImproperlyConfigured("first_page() is for the unfiltered list only")
+    compiled = _compile_once((shape, plan_for(serializer_class), tuple(ordering), limit),
+                             lambda: rows(serializer_class, queryset).order_by(*ordering)[:limit])
+    return _run(compiled, compiled[1])
+
+
 def _represent(plan: Plan, page: list[dict]) -> list[dict]:
-    seen = {}  # each distinct joined object (a customer, a product) is written once and shared
-    out = [_represent_row(plan, row, seen) for row in page]
-    for kind, name, link, child in plan.fields:
-        if kind != NESTED_LIST:
-            continue
-        by_parent = {row[plan.pk_column]: written for row, written in zip(page, out)}
-        for written in out:
-            written[name] = []
-        children = _select(child, link.name, list(by_parent))  # in the child's ordering, as DRF's `.all()`
-        for row, written in zip(children, _represent(child, children)):
-            by_parent[row[link.attname]][name].append(written)
+    out = [_represent_row(plan, row) for row in page]
+    for kind, name, column, child in plan.fields:
+        if kind == NESTED_OBJECT:  # each distinct one fetched and written once, then shared by the rows
+            ids = sorted({row[column] for row in page} - {None})
+            found = _select(child, "pk", ids)
+            by_id = {row[child.pk_column]: written for row, written in zip(found, _represent(child, found))}
+            for row, written in zip(page, out):
+                written[name] = by_id.get(row[column])
+        elif kind == NESTED_LIST:  # all the page's children in one query
+            by_parent = {row[plan.pk_column]: written for row, written in zip(page, out)}
+            for written in out:
+                written[name] = []
+            children = _select(child, column.name, list(by_parent))  # in the child's ordering, as DRF's `.all()`
+            for row, written in zip(children, _represent(child, children)):
+                by_parent[row[column.attname]][name].append(written)
     return out
 
 
-def _represent_row(plan: Plan, row: dict, seen: dict) -> dict:
+def _represent_row(plan: Plan, row: dict) -> dict:
     written = {}
-    for kind, name, column, how in plan.fields:
+    for kind, name, column, convert in plan.fields:
         if kind == VALUE:
             value = row[column]
-            written[name] = None if value is None else how(value)
-        elif kind == JOINED:
-            key = row[column]
-            if key is None:
-                written[name] = None
-            elif (how, key) in seen:
-                written[name] = seen[how, key]
-            else:
-                written[name] = seen[how, key] = _represent_row(how, row, seen)
+            written[name] = None if value is None else convert(value)
         else:
-            written[name] = None  # a nested list, filled in by _represent
+            written[name] = None  # nested: filled in by _represent, for the whole page at once
     return written

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from orderservice.errors import RuleViolation
 from orderservice.events import business_event
 from orderservice.idempotency import idempotent
+from orderservice.pagination import FetchedFirstPage
 from orderservice import representation
 
 
@@ -17,7 +18,16 @@ class FastReadMixin:
 
     def list(self, request, *args, **kwargs):
         serializer_class = self.get_serializer_class()
-        page = self.paginate_queryset(representation.rows(serializer_class, self.filter_queryset(self.get_queryset())))
+        queryset = self.get_queryset()
+        if request.query_params:
+            page = self.paginate_queryset(representation.rows(serializer_class, self.filter_queryset(queryset)))
+        elif queryset.query.has_filters():  # e.g. one customer's orders
+            page = self.paginate_queryset(representation.rows(serializer_class, queryset))
+        else:  # the plain first page, the most asked for: filters, search and ordering would change nothing
+            ordering = self.paginator.get_ordering(request, queryset, self)
+            limit = self.paginator.get_page_size(request) + 1  # one more tells whether a next page exists
+            rows = representation.first_page(serializer_class, queryset, ordering, limit, shape=type(self))
+            page = self.paginate_queryset(FetchedFirstPage(rows, ordering))
         return self.get_paginated_response(representation.represent(serializer_class, page))
 
     def retrieve(self, request, *args, **kwargs):

@@ -1,0 +1,154 @@
+"""Every list and detail GET costs a fixed number of SQL queries, however many rows it shows.
+
+Each path is counted on a small and on a large shop, which differ in customers, products, orders and items per
+order, so a query per row, per order, per item or per distinct customer or product would change the count.
+GETs select plain rows, fetch each distinct nested object (an order's customer, an item's product) once per
+response by id, and fetch a page's items with one query (orderservice.representation).
+"""
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
+from orders import services
+from orders.models import Order
+from orders.tests.factories import place_order
+from products.models import Product
+from products.tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+NEXT = re.compile(r'<([^>]+)>; rel="next"')
+
+
+@dataclass(frozen=True)
+class Size:
+    customers: int
+    products: int
+    orders: int
+    items: int  # per order, each of a different product
+
+
+@dataclass
+class Shop:
+    size: Size
+    customers: list[Customer]
+    products: list[Product]
+    orders: list[Order]
+
+    @property
+    def ids(self) -> dict:
+        """What a path's {customer}, {product} and {order} stand for."""
+        return {"customer": self.regular.pk, "product": self.products[-1].pk, "order": self.orders[-1].pk}
+
+    @property
+    def regular(self) -> Customer:
+        return self.customers[0]
+
+    @property
+    def regulars_orders(self) -> list[Order]:
+        return [order for order in self.orders if order.customer_id == self.regular.pk]
+
+    @property
+    def annas(self) -> list[Customer]:
+        return [customer for customer in self.customers if customer.first_name == "Anna"]
+
+    @property
+    def novels(self) -> list[Product]:
+        return [product for product in self.products if product.category == "Books" and "Novel" in product.name]
+
+    @property
+    def pending(self) -> list[Order]:
+        return [order for order in self.orders if order.status == "Pending"]
+
+
+@pytest.fixture(params=[pytest.param(Size(customers=4, products=6, orders=8, items=1), id="small"),
+                        pytest.param(Size(customers=9, products=15, orders=30, items=4), id="large")])
+def shop(request) -> Shop:
+    """Half the orders are the regular's (customers[0]), the rest spread over the others; every third is
+    cancelled. Half the customers are Annas; products alternate Novel/Atlas, two in three are Books."""
+    size = request.param
+    customers = [CustomerFactory(first_name="Anna" if n % 2 == 0 else "Bruno") for n in range(size.customers)]
+    products = [ProductFactory(name=f"{'Novel' if n % 2 == 0 else 'Atlas'} {n:02d}", price=10 + n,
+                               category="Books" if n % 3 else "Garden", stock_quantity=1000)
+                for n in range(size.products)]
+    orders = []
+    for n in range(size.orders):
+        customer = customers[0] if n % 2 == 0 else customers[1 + n // 2 % (size.customers - 1)]
+        items = [(products[(n * size.items + k) % size.products], 1 + k) for k in range(size.items)]
+        order = place_order(customer, items)
+        if n % 3 == 2:
+            services.order_change_status(order_id=order.pk, status="Cancelled")
+        orders.append(order)
+    return Shop(size, customers, products, list(Order.objects.filter(pk__in=[order.pk for order in orders])))
+
+
+def second_page(first: str):
+    """The URL in `first`'s rel="next" link (http://testserver/…): `first` is fetched before the counting."""
+    def follow(shop, client) -> str:
+        response = client.get(first.format(**shop.ids))
+        assert response.status_code == 200 and len(response.json()) == 2
+        return NEXT.search(response["Link"]).group(1)
+    return follow
+
+
+# What the queries are:
+PAGE = "the page"
+ORDERS = "the orders; their customers; their items; the items' products"
+ORDER = "the order; its customer; its items; their products"
+CUSTOMERS_ORDERS = "the customer exists; " + ORDERS
+
+ENDPOINTS = [
+    # (path, or how to reach it; how many rows the user sees; queries; what they are)
+    pytest.param("/api/customers", lambda shop: len(shop.customers), 1, PAGE, id="customers"),
+    pytest.param("/api/customers?search=anna", lambda shop: len(shop.annas), 1, PAGE, id="customers-search"),
+    pytest.param(second_page("/api/customers?limit=2"), lambda shop: 2, 1, PAGE, id="customers-page-2"),
+    pytest.param("/api/customers/{customer}", lambda shop: 1, 1, "the customer", id="customer"),
+
+    pytest.param("/api/products", lambda shop: len(shop.products), 1, PAGE, id="products"),
+    pytest.param("/api/products?category=Books&search=novel&ordering=-price", lambda shop: len(shop.novels),
+                 1, PAGE, id="products-filter-search-ordering"),
+    pytest.param(second_page("/api/products?limit=2"), lambda shop: 2, 1, PAGE, id="products-page-2"),
+    pytest.param("/api/products/{product}", lambda shop: 1, 1, "the product", id="product"),
+
+    pytest.param("/api/orders", lambda shop: len(shop.orders), 4, ORDERS, id="orders"),
+    pytest.param("/api/orders?status=Pending&ordering=total_amount", lambda shop: len(shop.pending),
+                 4, ORDERS, id="orders-filter-ordering"),
+    pytest.param(second_page("/api/orders?limit=2"), lambda shop: 2, 4, ORDERS, id="orders-page-2"),
+    pytest.param("/api/orders/{order}", lambda shop: 1, 4, ORDER, id="order"),
+
+    pytest.param("/api/customers/{customer}/orders", lambda shop: len(shop.regulars_orders),
+                 5, CUSTOMERS_ORDERS, id="customers-orders"),
+    pytest.param("/api/customers/{customer}/orders?status=Pending&ordering=-total_amount",
+                 lambda shop: len([order for order in shop.regulars_orders if order in shop.pending]),
+                 5, CUSTOMERS_ORDERS, id="customers-orders-filter-ordering"),
+    pytest.param(second_page("/api/customers/{customer}/orders?limit=2"), lambda shop: 2,
+                 5, CUSTOMERS_ORDERS, id="customers-orders-page-2"),
+
+    pytest.param("/api/v1/orders", lambda shop: len(shop.orders), 4, ORDERS, id="v1-orders"),
+    pytest.param("/api/v1/orders/{order}", lambda shop: 1, 4, ORDER, id="v1-order"),
+    pytest.param("/api/v1/customers/{customer}/orders", lambda shop: len(shop.regulars_orders),
+                 5, CUSTOMERS_ORDERS, id="v1-customers-orders"),
+]
+
+
+@pytest.mark.parametrize("path, rows, queries, what", ENDPOINTS)
+def test_a_get_costs_the_same_queries_however_many_rows(api_client, django_assert_num_queries, shop,
+                                                        path, rows, queries, what):
+    path = path(shop, api_client) if callable(path) else path.format(**shop.ids)
+
+    with django_assert_num_queries(queries, info=what):
+        response = api_client.get(path)
+
+    assert response.status_code == 200
+    body = response.json()
+    if isinstance(body, dict):  # one object, the one asked for
+        assert re.search(rf"/{body['id']}(\?|$)", path)
+    shown = body if isinstance(body, list) else [body]
+    assert len(shown) == rows(shop) > 0
+    for order in (row for row in shown if "order_items" in row):
+        assert order["customer"]["id"] == order["customer_id"]
+        assert len(order["order_items"]) == shop.size.items
+        assert all(item["product"]["id"] == item["product_id"] for item in order["order_items"])
