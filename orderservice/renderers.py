@@ -1,5 +1,7 @@
-"""JSON out through orjson: the same bytes as DRF's JSONRenderer, several times faster on large lists."""
+"""JSON out through orjson (the same bytes as DRF's JSONRenderer, several times faster on large lists), and
+the negotiation that picks it."""
 import orjson
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -28,3 +30,15 @@ class FastJSONRenderer(JSONRenderer):
         if b"\xe2\x80\xa8" in content or b"\xe2\x80\xa9" in content:
             content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return content
+
+
+class JsonFirstContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, answered at once in the usual case: no Accept header (or `*/*`) and no `?format=`,
+    where DRF picks the first renderer after parsing and ranking the Accept list (~4% of a small GET).
+    Any other Accept header is negotiated by DRF as before (and gets its 406 when nothing fits)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if request.META.get("HTTP_ACCEPT", "*/*") == "*/*" and format_suffix is None \
+                and self.settings.URL_FORMAT_OVERRIDE not in request.query_params:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
