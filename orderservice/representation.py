@@ -122,7 +122,7 @@ def plan_for(serializer_class) -> Plan:
 
 def rows(serializer_class, queryset: QuerySet) -> QuerySet:
     """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely)."""
-    if queryset.query.select_related:  # joins come from the plan, nested lists from _represent
+    if queryset.query.select_related:  # nested objects and lists are fetched by _represent, for a page at once
         queryset = queryset.select_related(None)
     if queryset._prefetch_related_lookups:
         queryset = queryset.prefetch_related(None)
