@@ -227,7 +227,8 @@ def git_commit() -> str:
 
 
 def settings_line(args) -> str:
-    workers = os.environ.get("WEB_CONCURRENCY") or f"{2 * os.cpu_count() + 1}"
+    # As gunicorn.conf.py decides it: WEB_CONCURRENCY, else one worker per core.
+    workers = os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}"
     return (f"database {args.database}, gunicorn {workers} workers x {os.environ.get('GUNICORN_THREADS', '1')} "
             f"threads, LOG_LEVEL {os.environ.get('LOG_LEVEL', 'info')}, wrk -t1 -c{args.conns} -d{args.duration}s, "
             f"commit {git_commit()}, Python {platform.python_version()}, nproc {os.cpu_count()}")
