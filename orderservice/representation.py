@@ -75,8 +75,9 @@ class Plan:
     """One serializer compiled for rows: `columns` for `.values()`, and per output field what to do."""
 
     model: type
-    columns: list[str]
-    fields: list[tuple] = dataclass_field(default_factory=list)  # (kind, name, column or link, converter or plan)
+    columns: list[str]  # its own, and the foreign keys of nested objects
+    fields: list[tuple] = dataclass_field(default_factory=list)  # (kind, name, column or link, how)
+    joined_columns: list[str] = dataclass_field(default_factory=list)  # and the nested objects' own, joined
 
     @property
     def pk_column(self) -> str:
@@ -99,13 +100,21 @@ def _compile(serializer, utc: bool) -> Plan:
             column = model._meta.get_field(field.source).attname  # customer_id
             if column not in plan.columns:
                 plan.columns.append(column)
-            plan.fields.append((NESTED_OBJECT, name, column, _compile(field, utc)))
+            nested = _compile(field, utc)
+            if any(kind == NESTED_LIST for kind, *_ in nested.fields):
+                raise ImproperlyConfigured(f"{name}: a list inside a nested object is not supported")
+            plan.fields.append((NESTED_OBJECT, name, column, (nested, f"{field.source}__")))
         else:
             column = "__".join(field.source_attrs)
             plan.columns.append(column)
             plan.fields.append((VALUE, name, column, _converter(field, utc)))
     if plan.pk_column not in plan.columns:
         plan.columns.append(plan.pk_column)
+    plan.joined_columns = list(plan.columns)
+    for kind, name, column, how in plan.fields:
+        if kind == NESTED_OBJECT:
+            nested, prefix = how
+            plan.joined_columns += [prefix + nested_column for nested_column in nested.joined_columns]
     return plan
 
 
@@ -141,7 +150,9 @@ def represent_one(serializer_class, queryset: QuerySet, pk):
         if queryset.query.has_filters():  # a narrowed queryset: only the ORM can say what it selects
             found = list(rows(serializer_class, queryset.filter(pk=pk)))
         else:
-            found = _select(plan, "pk", [_checked_id(plan.model._meta.pk.to_python(pk))])
+            # One object: its nested objects joined into the same query, and into its items'.
+            found = _select(plan, "pk", [_checked_id(plan.model._meta.pk.to_python(pk))], joined=True)
+            return _represent(plan, found, joined=True)[0] if found else None
     except (TypeError, ValueError, OverflowError, DjangoValidationError):
         return None
     return _represent(plan, found)[0] if found else None
@@ -191,13 +202,15 @@ def _run(compiled, params) -> list[dict]:
     return [dict(zip(names, row)) for row in found]
 
 
-def _select(plan: Plan, lookup: str, values: list) -> list[dict]:
-    """Rows of the plan's columns where `lookup` is one of `values`, in the model's ordering."""
+def _select(plan: Plan, lookup: str, values: list, joined=False) -> list[dict]:
+    """Rows of the plan's columns (`joined`: and its nested objects') where `lookup` is one of `values`, in the
+    model's ordering."""
     if not values:
         return []
     placeholders = list(range(1, len(values) + 1))  # distinct: `__in` drops repeated values
-    compiled = _compile_once((plan, lookup, len(values)), lambda: plan.model._default_manager.filter(
-        **{f"{lookup}__in": placeholders}).values(*plan.columns))
+    columns = plan.joined_columns if joined else plan.columns
+    compiled = _compile_once((plan, lookup, len(values), joined), lambda: plan.model._default_manager.filter(
+        **{f"{lookup}__in": placeholders}).values(*columns))
     if compiled[1] != placeholders:
         raise ImproperlyConfigured(f"{plan.model.__name__}: unexpected parameters {compiled[1]!r} in {compiled[0]}")
     return _run(compiled, values)
@@ -213,31 +226,38 @@ def first_page(serializer_class, queryset: QuerySet, ordering, limit: int, shape
     return _run(compiled, compiled[1])
 
 
-def _represent(plan: Plan, page: list[dict]) -> list[dict]:
-    out = [_represent_row(plan, row) for row in page]
-    for kind, name, column, child in plan.fields:
-        if kind == NESTED_OBJECT:  # each distinct one fetched and written once, then shared by the rows
-            ids = sorted({row[column] for row in page} - {None})
-            found = _select(child, "pk", ids)
-            by_id = {row[child.pk_column]: written for row, written in zip(found, _represent(child, found))}
+def _represent(plan: Plan, page: list[dict], joined=False) -> list[dict]:
+    """The JSON of a page of rows. Not `joined` (a list): each distinct nested object is fetched by id and written
+    once, then shared by the rows that refer to it; `joined` (one object): they are in the rows already."""
+    out = [_represent_row(plan, row, joined) for row in page]
+    for kind, name, column, how in plan.fields:
+        if kind == NESTED_OBJECT and not joined:
+            nested = how[0]
+            found = _select(nested, "pk", sorted({row[column] for row in page} - {None}))
+            by_id = {row[nested.pk_column]: written for row, written in zip(found, _represent(nested, found))}
             for row, written in zip(page, out):
                 written[name] = by_id.get(row[column])
         elif kind == NESTED_LIST:  # all the page's children in one query
             by_parent = {row[plan.pk_column]: written for row, written in zip(page, out)}
             for written in out:
                 written[name] = []
-            children = _select(child, column.name, list(by_parent))  # in the child's ordering, as DRF's `.all()`
-            for row, written in zip(children, _represent(child, children)):
+            # In the child's ordering, as DRF's `.all()` reads them.
+            children = _select(how, column.name, list(by_parent), joined)
+            for row, written in zip(children, _represent(how, children, joined)):
                 by_parent[row[column.attname]][name].append(written)
     return out
 
 
-def _represent_row(plan: Plan, row: dict) -> dict:
+def _represent_row(plan: Plan, row: dict, joined=False, prefix="") -> dict:
     written = {}
-    for kind, name, column, convert in plan.fields:
+    for kind, name, column, how in plan.fields:
         if kind == VALUE:
-            value = row[column]
-            written[name] = None if value is None else convert(value)
+            value = row[prefix + column]
+            written[name] = None if value is None else how(value)
+        elif kind == NESTED_OBJECT and joined:
+            nested, nested_prefix = how
+            written[name] = None if row[prefix + column] is None else \
+                _represent_row(nested, row, True, prefix + nested_prefix)
         else:
-            written[name] = None  # nested: filled in by _represent, for the whole page at once
+            written[name] = None  # filled in by _represent, for the whole page at once
     return written

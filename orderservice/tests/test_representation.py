@@ -56,7 +56,8 @@ def test_timestamps_with_and_without_microseconds_render_the_same():
 
 
 def test_timestamps_in_another_active_time_zone_render_the_same():
-    Product.objects.filter(pk=ProductFactory().pk).update(created_at=datetime(2026, 11, 30, 3, 4, 5, tzinfo=timezone.utc))
+    moment = datetime(2026, 11, 30, 3, 4, 5, tzinfo=timezone.utc)
+    Product.objects.filter(pk=ProductFactory().pk).update(created_at=moment)
     products = Product.objects.order_by("id")
     with django_timezone.override("Europe/Berlin"):
         assert b"2026-11-30T04:04:05+01:00" in fast_json(ProductSerializer, products)
@@ -75,6 +76,20 @@ def test_nested_orders_and_their_lists_render_the_same():
                                                                                  orders.filter(customer=other))
     items = OrderItem.objects.order_by("-id")
     assert fast_json(OrderItemSerializer, items) == drf_json(OrderItemSerializer, items)
+
+
+def test_one_object_read_with_its_nested_objects_joined_renders_the_same():
+    customer = CustomerFactory(address=None)
+    shared = ProductFactory(price="29.99")
+    orders = [place_order(customer=customer, items=[(shared, 3), (ProductFactory(), 1), (shared, 1)]),
+              place_order(shipping_address=None)]
+    for serializer_class, queryset in ((OrderSerializer, Order.objects.all()),
+                                       (CustomerSerializer, Customer.objects.all()),
+                                       (ProductSerializer, Product.objects.all())):
+        for instance in queryset:
+            written = representation.represent_one(serializer_class, queryset, instance.pk)
+            assert JSONRenderer().render(written) == JSONRenderer().render(serializer_class(instance).data)
+    assert len(orders) == 2
 
 
 def test_an_order_without_items_and_an_empty_page_render_the_same():
