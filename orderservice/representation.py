@@ -27,6 +27,7 @@ from rest_framework.settings import api_settings
 def _utc_timestamp(value):
     # DRF's DateTimeField: to the current time zone, ISO 8601, "+00:00" written as "Z". Both databases hand
     # back UTC, and this converter is used only while the current time zone is UTC, so nothing is converted.
+    # (Written out here and below rather than shared: this runs for every timestamp of a list.)
     if value.tzinfo is not dt_timezone.utc:
         value = value.astimezone(dt_timezone.utc)
     text = value.isoformat()
@@ -148,14 +149,13 @@ def represent_one(serializer_class, queryset: QuerySet, pk):
     plan = plan_for(serializer_class)
     try:
         if queryset.query.has_filters():  # a narrowed queryset: only the ORM can say what it selects
-            found = list(rows(serializer_class, queryset.filter(pk=pk)))
-        else:
-            # One object: its nested objects joined into the same query, and into its items'.
+            found, joined = list(rows(serializer_class, queryset.filter(pk=pk))), False
+        else:  # its nested objects joined into the same query, and into its items'
             found = _select(plan, "pk", [_checked_id(plan.model._meta.pk.to_python(pk))], joined=True)
-            return _represent(plan, found, joined=True)[0] if found else None
+            joined = True
     except (TypeError, ValueError, OverflowError, DjangoValidationError):
         return None
-    return _represent(plan, found)[0] if found else None
+    return _represent(plan, found, joined)[0] if found else None
 
 
 def _checked_id(value):
@@ -180,12 +180,14 @@ class _CompiledQueries(threading.local):
 _compiled = _CompiledQueries()
 
 
-def _compile_once(shape, build):
+def _compile_once(shape, build, params_must_be=None):
     compiled = _compiled.by_shape.get(shape)
     if compiled is None:
         queryset = build()
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
+        if params_must_be is not None and list(params) != params_must_be:
+            raise ImproperlyConfigured(f"{queryset.model.__name__}: unexpected parameters {params!r} in {sql}")
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
         compiled = _compiled.by_shape[shape] = (sql, list(params), list(queryset.query.values_select), compiler,
                                                 converters)
@@ -210,9 +212,7 @@ def _select(plan: Plan, lookup: str, values: list, joined=False) -> list[dict]:
     placeholders = list(range(1, len(values) + 1))  # distinct: `__in` drops repeated values
     columns = plan.joined_columns if joined else plan.columns
     compiled = _compile_once((plan, lookup, len(values), joined), lambda: plan.model._default_manager.filter(
-        **{f"{lookup}__in": placeholders}).values(*columns))
-    if compiled[1] != placeholders:
-        raise ImproperlyConfigured(f"{plan.model.__name__}: unexpected parameters {compiled[1]!r} in {compiled[0]}")
+        **{f"{lookup}__in": placeholders}).values(*columns), params_must_be=placeholders)
     return _run(compiled, values)
 
 

@@ -35,9 +35,13 @@ class FastReadMixin:
 
     def represent_object(self, pk):
         found = representation.represent_one(self.get_serializer_class(), self.get_queryset(), pk)
-        if found is None:  # "Customer not found", as the old service said, for any id that matches nothing
-            raise NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found")
+        if found is None:
+            raise self.not_found()
         return found
+
+    def not_found(self) -> NotFound:
+        # "Customer not found", as the old service said, for any id that matches nothing.
+        return NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found")
 
 
 class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
@@ -59,8 +63,8 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     def get_object(self):
         try:
             return super().get_object()
-        except Http404:  # "Customer not found", as the old service said, for any id that matches nothing
-            raise NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found") from None
+        except Http404:
+            raise self.not_found() from None
 
     def get_success_headers(self, data):
         path = self.request.path.rstrip("/")
