@@ -3,27 +3,18 @@ from django.contrib import admin
 from django.db.models import Count
 
 from orders.models import Order
-from orderservice.admin import RulesAdmin
+from orderservice.admin import ReadOnlyInline, RulesAdmin
 
 from .models import Customer
 from .views import CustomerViewSet
 
 
-class CustomerOrderInline(admin.TabularInline):
+class CustomerOrderInline(ReadOnlyInline):
     """The customer's orders, newest first, each linking to its own page (orders change there only)."""
 
     model = Order
     fields = ["order_number", "status", "total_amount", "order_date"]
-    readonly_fields = fields
-    extra = 0
     show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Customer)

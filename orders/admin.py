@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 
-from orderservice.admin import EditedFieldsForm, RulesAdmin
+from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin
 from orderservice.errors import RuleViolation
 
 from . import services
@@ -31,23 +31,14 @@ class PickRelatedOnly:
         return formfield
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(ReadOnlyInline):
     """An existing order's lines: what was ordered at what price, never changed afterwards."""
 
     model = OrderItem
     fields = ["product", "quantity", "unit_price", "total_price"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineFormSet(BaseInlineFormSet):

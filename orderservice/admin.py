@@ -27,6 +27,22 @@ class EditedFieldsForm(forms.ModelForm):
                 field.show_hidden_initial = True
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on another object's page and never changed from there: no adding, editing or deleting."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class RulesAdmin(admin.ModelAdmin):
     """A ModelAdmin where a broken business rule (a RuleViolation, or a delete that other rows forbid) becomes
     an error message and the request changes nothing; saves write only the fields staff edited, and are
