@@ -45,7 +45,7 @@ def logged_events(monkeypatch):
     transaction never does: see `committed`."""
     from django.db import transaction
 
-    from orderservice import events
+    from orderservice.observability import events
 
     logged = []
     log = events.business_event

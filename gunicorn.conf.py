@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gunicorn.glogging import Logger
 
-from orderservice.logs import log_format, structured_formatter
+from orderservice.observability.logs import log_format, structured_formatter
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5001')}"
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from orderservice.serializers import UniqueFieldSaveMixin
+from orderservice.api.serializers import UniqueFieldSaveMixin
 
 from .models import DUPLICATE_EMAIL_MESSAGE, Customer
 

@@ -1,4 +1,4 @@
-from orderservice.viewsets import ResourceViewSet
+from orderservice.api.viewsets import ResourceViewSet
 
 from .filters import CustomerFilter
 from .models import Customer

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 
 from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin
-from orderservice.errors import RuleViolation
+from orderservice.domain.rules import RuleViolation
 
 from . import services
 from .models import Order, OrderItem, OrderStatus

@@ -1,6 +1,6 @@
 import django_filters
 
-from orderservice.filters import DateTimeRangeFilter, IntegerFilter
+from orderservice.api.filters import DateTimeRangeFilter, IntegerFilter
 
 from .models import Order, OrderStatus
 

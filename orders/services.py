@@ -13,9 +13,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from customers.models import Customer
-from orderservice.errors import RuleViolation
-from orderservice.events import business_event
-from orderservice.money import largest_amount
+from orderservice.domain.rules import RuleViolation
+from orderservice.observability.events import business_event
+from orderservice.domain.money import largest_amount
 from products.models import Product
 
 from .models import Order, OrderItem, OrderStatus

@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from orderservice.idempotency import idempotent
-from orderservice.viewsets import FastReadMixin, ResourceViewSet
+from orderservice.api.idempotency import idempotent
+from orderservice.api.viewsets import FastReadMixin, ResourceViewSet
 
 from customers.models import Customer
 

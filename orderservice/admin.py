@@ -7,8 +7,8 @@ from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from orderservice.errors import RuleViolation
-from orderservice.events import business_event
+from orderservice.domain.rules import RuleViolation
+from orderservice.observability.events import business_event
 
 
 def admin_event(request, event: str, **fields) -> None:

@@ -8,8 +8,8 @@ class OrderServiceConfig(AppConfig):
     verbose_name = "Order Service"
 
     def ready(self):
-        from . import openapi  # noqa: F401  registers the bearer-token scheme with drf-spectacular
-        from .logs import configure_structlog, log_every_query
+        from orderservice.api import schema  # noqa: F401  registers the bearer-token scheme with drf-spectacular
+        from orderservice.observability.logs import configure_structlog, log_every_query
 
         configure_structlog(json=settings.LOG_FORMAT == "json", level=settings.LOG_LEVEL)
         if settings.LOG_SQL:

@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 
 from orderservice.config import (ConfigError, env_bool, env_decimal, env_int, env_list, env_rate, fail_start,
                                  parse_database_url)
-from orderservice.logs import log_format, log_level, logging_config
+from orderservice.observability.logs import log_format, log_level, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -70,16 +70,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "orderservice.middleware.RequestObservabilityMiddleware",  # first: request id, log line and metrics for all
+    "orderservice.observability.middleware.RequestObservabilityMiddleware",  # first: request id, log line and metrics for all
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and docs assets, with DEBUG off too
     "corsheaders.middleware.CorsMiddleware",
-    "orderservice.errors.ApiProblemMiddleware",  # every /api/ error as application/problem+json
-    "orderservice.middleware.PageSessionMiddleware",  # this and the other Page* ones: not for /api/
+    "orderservice.api.middleware.ApiProblemMiddleware",  # every /api/ error as application/problem+json
+    "orderservice.api.middleware.PageSessionMiddleware",  # this and the other Page* ones: not for /api/
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "orderservice.middleware.PageAuthenticationMiddleware",
-    "orderservice.middleware.PageMessageMiddleware",
+    "orderservice.api.middleware.PageAuthenticationMiddleware",
+    "orderservice.api.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -138,19 +138,19 @@ CORS_EXPOSE_HEADERS = ["Location"]
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["orderservice.authentication.BearerTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["orderservice.auth.tokens.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["orderservice.renderers.FastJSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "orderservice.renderers.JsonFirstContentNegotiation",
+    "DEFAULT_RENDERER_CLASSES": ["orderservice.api.renderers.FastJSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "orderservice.api.renderers.JsonFirstContentNegotiation",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "orderservice.pagination.LinkHeaderPagination",
+    "DEFAULT_PAGINATION_CLASS": "orderservice.api.pagination.LinkHeaderPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "orderservice.filters.ListFilterBackend",
+        "orderservice.api.filters.ListFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "EXCEPTION_HANDLER": "orderservice.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "orderservice.api.problems.problem_exception_handler",
 }
 
 # --- Throttling and the shared cache ------------------------------------------------------------
@@ -158,7 +158,7 @@ REST_FRAMEWORK = {
 # Off when unset: on the database cache each request would write to the database.
 THROTTLE_RATE = env_rate("THROTTLE_RATE")  # (requests, seconds) or None
 if THROTTLE_RATE:
-    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["orderservice.throttling.SharedRateThrottle"]
+    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["orderservice.api.throttling.SharedRateThrottle"]
 
 CACHE_URL = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or None
 if CACHE_URL:
@@ -169,7 +169,7 @@ if CACHE_URL:
                           "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {
-        "BACKEND": "orderservice.cache.DatabaseCache", "LOCATION": "orderservice_cache",  # made by `migrate`
+        "BACKEND": "orderservice.api.cache.DatabaseCache", "LOCATION": "orderservice_cache",  # made by `migrate`
         # Django's `incr` resets an entry's expiry to TIMEOUT, so TIMEOUT must outlast a throttle window.
         "TIMEOUT": THROTTLE_RATE[1] + 1 if THROTTLE_RATE else 300,
         "OPTIONS": {"MAX_ENTRIES": 10_000},
@@ -208,7 +208,7 @@ SIMPLE_JWT = {
     # The User Service's tokens carry neither simplejwt's token_type nor a jti claim.
     "TOKEN_TYPE_CLAIM": None,
     "JTI_CLAIM": None,
-    "AUTH_TOKEN_CLASSES": ("orderservice.authentication.UserServiceToken",),
+    "AUTH_TOKEN_CLASSES": ("orderservice.auth.tokens.UserServiceToken",),
 }
 
 # --- OpenAPI ------------------------------------------------------------------------------------
@@ -223,9 +223,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",  # tags and operation ids by resource: customers_list, orders_create, …
-    "PREPROCESSING_HOOKS": ["orderservice.openapi.document_api_once"],
+    "PREPROCESSING_HOOKS": ["orderservice.api.schema.document_api_once"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "orderservice.openapi.document_errors_and_headers"],
+                             "orderservice.api.schema.document_errors_and_headers"],
     # The schema and the docs are public; the operations they describe are not.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

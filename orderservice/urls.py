@@ -7,9 +7,9 @@ from customers.views import CustomerViewSet
 from orders.views import CustomerOrderList, OrderViewSet
 from products.views import ProductViewSet
 
-from .health import health, ready
-from .metrics import metrics
-from .openapi import OpenApiJsonView, RedocDocsView, SwaggerDocsView
+from orderservice.observability.health import health, ready
+from orderservice.observability.metrics import metrics
+from orderservice.api.schema import OpenApiJsonView, RedocDocsView, SwaggerDocsView
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # /api/orders and /api/orders/ both work, without a redirect (a regex route)
@@ -34,5 +34,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = "orderservice.errors.page_not_found"
-handler500 = "orderservice.errors.server_error"
+handler404 = "orderservice.api.problems.page_not_found"
+handler500 = "orderservice.api.problems.server_error"

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from orderservice.admin import EditedFieldsForm, RulesAdmin, admin_event
-from orderservice.money import largest_amount
+from orderservice.domain.money import largest_amount
 
 from .models import Product
 from .serializers import MAX_STOCK

@@ -1,6 +1,6 @@
 import django_filters
 
-from orderservice.filters import BooleanFilter
+from orderservice.api.filters import BooleanFilter
 
 from .models import Product
 

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from orderservice.money import largest_amount
-from orderservice.serializers import UniqueFieldSaveMixin
+from orderservice.domain.money import largest_amount
+from orderservice.api.serializers import UniqueFieldSaveMixin
 
 from .models import DUPLICATE_SKU_MESSAGE, Product
 

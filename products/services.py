@@ -3,8 +3,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orderservice.errors import RuleViolation
-from orderservice.events import business_event
+from orderservice.domain.rules import RuleViolation
+from orderservice.observability.events import business_event
 
 from .models import Product
 from .serializers import MAX_STOCK

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from customers.tests.factories import CustomerFactory
 from orders.models import Order, OrderItem
-from orderservice.money import largest_amount
+from orderservice.domain.money import largest_amount
 from products.models import Product
 from products.tests.factories import ProductFactory
 

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order, OrderItem, OrderStatus
-from orderservice.errors import RuleViolation
+from orderservice.domain.rules import RuleViolation
 from products.models import Product
 from products.tests.factories import ProductFactory
 

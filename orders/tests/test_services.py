@@ -10,7 +10,7 @@ from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import OrderLine, OrderTotals
-from orderservice.errors import RuleViolation
+from orderservice.domain.rules import RuleViolation
 from products.models import Product
 from products.tests.factories import ProductFactory
 

@@ -24,7 +24,7 @@ from jwt.algorithms import ECAlgorithm
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from orderservice.authentication import BearerTokenAuthentication
+from orderservice.auth.tokens import BearerTokenAuthentication
 from orderservice.tests.jwks import JWKSServer, SigningKey, claims
 
 pytestmark = pytest.mark.django_db
@@ -312,7 +312,7 @@ def test_the_development_key_is_refused_under_production_settings(user_service, 
         "import django; django.setup()\n"
         "from rest_framework.request import Request\n"
         "from rest_framework.test import APIRequestFactory\n"
-        "from orderservice.authentication import BearerTokenAuthentication\n"
+        "from orderservice.auth.tokens import BearerTokenAuthentication\n"
         f"request = Request(APIRequestFactory().get('/api/customers', HTTP_AUTHORIZATION='Bearer {token}'))\n"
         "try:\n"
         "    BearerTokenAuthentication().authenticate(request)\n"
@@ -358,7 +358,7 @@ def test_a_token_accepted_a_moment_ago_is_refused_once_it_expires(anonymous_clie
 
 
 def test_recently_verified_tokens_are_bounded_and_forgotten_after_their_time():
-    from orderservice.authentication import RecentlyVerifiedTokens
+    from orderservice.auth.tokens import RecentlyVerifiedTokens
 
     memory = RecentlyVerifiedTokens(size=2, seconds=0.5)
     far = time.time() + 3600

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from orderservice.middleware import MAX_REQUEST_ID_LENGTH
+from orderservice.observability.middleware import MAX_REQUEST_ID_LENGTH
 from orderservice.tests.jwks import SigningKey
 from orderservice.tests.live_service import Gunicorn, call, get, manage, service_environment
 

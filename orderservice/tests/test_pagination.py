@@ -52,7 +52,7 @@ def test_the_default_page_holds_100_rows(api_client):
 
 
 def test_the_plain_first_page_leads_through_every_row_once(api_client):
-    # Without query parameters the first page comes from SQL compiled once (orderservice.viewsets); with them,
+    # Without query parameters the first page comes from SQL compiled once (orderservice.api.viewsets); with them,
     # through the ORM. Both must give the same page and the same way on.
     ProductFactory.create_batch(205)
     rows, pages = walk(api_client, "/api/products")

@@ -3,7 +3,7 @@
 Each path is counted on a small and on a large shop, which differ in customers, products, orders and items per
 order, so a query per row, per order, per item or per distinct customer or product would change the count.
 GETs select plain rows, fetch each distinct nested object (an order's customer, an item's product) once per
-response by id, and fetch a page's items with one query (orderservice.representation).
+response by id, and fetch a page's items with one query (orderservice.api.read_path).
 """
 import re
 from dataclasses import dataclass

@@ -8,7 +8,7 @@ from orders.models import Order, OrderItem
 from orders.tests.factories import place_order
 from orderservice.tests.api import (absent_id, all_rows, assert_invalid, assert_problem, make_stale,
                                    without_timestamps)
-from orderservice.money import largest_amount
+from orderservice.domain.money import largest_amount
 from products.models import Product
 from products.tests.factories import ProductFactory
 

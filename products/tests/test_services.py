@@ -1,7 +1,7 @@
 """products/services.py: staff stock corrections are relative, bounded, and change nothing when refused."""
 import pytest
 
-from orderservice.errors import RuleViolation
+from orderservice.domain.rules import RuleViolation
 from products.models import Product
 from products.serializers import MAX_STOCK
 from products.services import product_adjust_stock

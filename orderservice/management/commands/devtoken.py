@@ -4,7 +4,7 @@ import jwt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orderservice.devkeys import key_id, load_or_create_private_key
+from orderservice.auth.devkeys import key_id, load_or_create_private_key
 
 
 class Command(BaseCommand):

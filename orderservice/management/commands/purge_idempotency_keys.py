@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from orderservice.idempotency import key_lifetime
+from orderservice.api.idempotency import key_lifetime
 from orderservice.models import IdempotentRequest
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
 
-from .errors import problem_response
+from orderservice.api.problems import problem_response
 
 REQUEST_DURATION = Histogram(
     "orderservice_http_request_duration_seconds", "HTTP requests by view, method and status, and how long they took",

@@ -46,11 +46,11 @@ class LinkHeaderPagination(CursorPagination):
         return Response(data, headers={"Link": ", ".join(links)} if links else None)
 
     def get_paginated_response_schema(self, schema):
-        return schema  # the body is the plain array; the Link header is documented in orderservice.openapi
+        return schema  # the body is the plain array; the Link header is documented in orderservice.api.schema
 
 
 class FetchedFirstPage(list):
-    """A list's first page, already fetched in the pagination's ordering (orderservice.viewsets fetches the
+    """A list's first page, already fetched in the pagination's ordering (orderservice.api.viewsets fetches the
     plain first page with SQL compiled once). Without a cursor, all CursorPagination does with its queryset is
     `order_by(<its ordering>)` and one slice, and this answers both, so the Link header comes out as before."""
 

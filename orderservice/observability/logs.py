@@ -11,7 +11,7 @@ import sys
 import orjson
 import structlog
 
-from .config import fail_start
+from orderservice.config import fail_start
 
 LOG_FORMATS = ("json", "console")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

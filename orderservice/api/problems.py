@@ -1,15 +1,13 @@
-"""Errors as RFC 9457 problem details, and the one exception business rules raise."""
-import logging
+"""Errors as RFC 9457 problem details: DRF's exception handler, and the answers for errors outside DRF."""
 from http import HTTPStatus
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-logger = logging.getLogger("orderservice.errors")
+from orderservice.domain.rules import RuleViolation
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # RFC 9110's reason phrases where Python before 3.13 still has the older ones.
@@ -18,15 +16,6 @@ _RFC_9110_TITLES = {413: "Content Too Large", 416: "Range Not Satisfiable", 422:
 
 def status_title(status_code: int) -> str:
     return _RFC_9110_TITLES.get(status_code) or HTTPStatus(status_code).phrase
-
-
-class RuleViolation(Exception):
-    """A request that is well-formed but breaks a business rule: a 400 whose message clients read as-is."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _flatten(errors, path: str = "") -> dict[str, list]:
@@ -117,48 +106,3 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return problem_response(request, 500, "The server could not answer this request; the fault is logged")
     return defaults.server_error(request)
-
-
-# Generic details for errors that reach /api/ clients from outside DRF (routing, Django itself).
-_GENERIC_DETAILS = {
-    400: "The request could not be understood",
-    403: "The request was refused",
-    404: "Nothing is found at this URL",
-    405: "This method is not allowed at this URL",
-    413: "The request body is too large",
-    500: "The server could not answer this request; the fault is logged",
-}
-
-
-class ApiProblemMiddleware:
-    """Makes every error under /api/ a problem document, also those DRF never sees: unknown routes and
-    Django's own pages (in DEBUG too), bodies over MAX_REQUEST_BODY_BYTES (413, refused before they are
-    read), and unexpected exceptions (500, logged with their traceback, nothing internal in the answer)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if not request.path.startswith("/api/"):
-            return self.get_response(request)
-        if _declared_length(request) > settings.MAX_REQUEST_BODY_BYTES:
-            return problem_response(request, 413, f"The request body is larger than "
-                                                  f"{settings.MAX_REQUEST_BODY_BYTES} bytes")
-        response = self.get_response(request)
-        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
-            return problem_response(request, response.status_code,
-                                    _GENERIC_DETAILS.get(response.status_code, status_title(response.status_code)))
-        return response
-
-    def process_exception(self, request, exception):
-        if not request.path.startswith("/api/"):
-            return None
-        logger.error("unhandled exception on %s %s", request.method, request.path, exc_info=exception)
-        return problem_response(request, 500, _GENERIC_DETAILS[500])
-
-
-def _declared_length(request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0

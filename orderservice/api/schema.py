@@ -13,7 +13,7 @@ def document_api_once(endpoints):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "orderservice.authentication.BearerTokenAuthentication"
+    target_class = "orderservice.auth.tokens.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):

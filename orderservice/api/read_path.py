@@ -8,7 +8,7 @@ field, how its value is written. Reads then select plain rows; each distinct nes
 customer, an item's product) is fetched and written once per response, and nested lists (an order's items)
 are fetched with one query for the whole page. The converters reproduce DRF's `to_representation` for the field
 types this service uses and refuse any other, so a new field type cannot silently render differently.
-orderservice/tests/test_representation.py compares both paths' JSON byte for byte.
+orderservice/tests/test_read_path.py compares both paths' JSON byte for byte.
 
 Writes still answer through the serializers themselves, except an order, which is read back like GET shows it.
 """
@@ -65,7 +65,7 @@ def _converter(field, utc: bool):
     if type(field) in (fields.BooleanField, fields.ChoiceField):
         return field.to_representation
     raise ImproperlyConfigured(f"the fast read path does not know how DRF writes {type(field).__name__} "
-                               f"({field.field_name}); add it to orderservice.representation")
+                               f"({field.field_name}); add it to orderservice.api.read_path")
 
 
 VALUE, NESTED_OBJECT, NESTED_LIST = "value", "object", "list"

@@ -2,7 +2,7 @@
 
 The service is a resource server: no user rows, no tokens issued (but for `manage.py devtoken` in
 development). simplejwt's token and authentication classes are extended, not replaced: its TokenBackend
-gets our key lookup (`orderservice.jwks`) and stricter header checks, its TokenUser learns the .NET claim
+gets our key lookup (`orderservice.auth.keys`) and stricter header checks, its TokenUser learns the .NET claim
 names, and its authentication class says why a token failed (RFC 6750) and answers 503 while the keys
 cannot be fetched.
 """
@@ -25,8 +25,8 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import Token
 
-from .devkeys import development_public_keys
-from .jwks import KEY_TYPES_BY_ALGORITHM_PREFIX, KeySet, KeySetSettings, SigningKeysUnavailable, UnknownSigningKey
+from orderservice.auth.devkeys import development_public_keys
+from orderservice.auth.keys import KEY_TYPES_BY_ALGORITHM_PREFIX, KeySet, KeySetSettings, SigningKeysUnavailable, UnknownSigningKey
 
 logger = logging.getLogger("orderservice.auth")
 

@@ -1,4 +1,4 @@
-"""The fast read path (orderservice.representation) writes exactly the JSON DRF's serializers write."""
+"""The fast read path (orderservice.api.read_path) writes exactly the JSON DRF's serializers write."""
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -9,8 +9,8 @@ from rest_framework.renderers import JSONRenderer
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
 from customers.tests.factories import CustomerFactory
-from orderservice import representation
-from orderservice.renderers import FastJSONRenderer
+from orderservice.api import read_path
+from orderservice.api.renderers import FastJSONRenderer
 from orders.models import Order, OrderItem
 from orders.serializers import OrderItemSerializer, OrderSerializer
 from orders.tests.factories import place_order
@@ -27,8 +27,8 @@ def drf_json(serializer_class, queryset) -> bytes:
 
 
 def fast_json(serializer_class, queryset) -> bytes:
-    return JSONRenderer().render(representation.represent(serializer_class,
-                                                          representation.rows(serializer_class, queryset)))
+    return JSONRenderer().render(read_path.represent(serializer_class,
+                                                          read_path.rows(serializer_class, queryset)))
 
 
 def test_customers_render_the_same():
@@ -87,7 +87,7 @@ def test_one_object_read_with_its_nested_objects_joined_renders_the_same():
                                        (CustomerSerializer, Customer.objects.all()),
                                        (ProductSerializer, Product.objects.all())):
         for instance in queryset:
-            written = representation.represent_one(serializer_class, queryset, instance.pk)
+            written = read_path.represent_one(serializer_class, queryset, instance.pk)
             assert JSONRenderer().render(written) == JSONRenderer().render(serializer_class(instance).data)
     assert len(orders) == 2
 
@@ -105,7 +105,7 @@ def test_each_distinct_nested_object_is_written_once_per_response():
     customer = CustomerFactory()
     for _ in range(3):
         place_order(customer=customer)
-    written = representation.represent(OrderSerializer, representation.rows(OrderSerializer, Order.objects.all()))
+    written = read_path.represent(OrderSerializer, read_path.rows(OrderSerializer, Order.objects.all()))
     assert len({id(order["customer"]) for order in written}) == 1
 
 
@@ -121,7 +121,7 @@ def test_a_field_type_the_fast_path_does_not_know_is_refused_rather_than_guessed
             fields = ["id", "link"]
 
     with pytest.raises(ImproperlyConfigured, match="URLField"):
-        representation.plan_for(WithAUrl)
+        read_path.plan_for(WithAUrl)
 
 
 @pytest.mark.parametrize("data", [

@@ -1,14 +1,10 @@
-"""Around every request: its id, one structured log line, and its count and duration in the metrics; and the
-page-only middleware that API requests skip."""
+"""Around every request: its id, one structured log line, and its count and duration in the metrics."""
 import secrets
 import time
 
 import structlog
-from django.contrib.auth.middleware import AuthenticationMiddleware
-from django.contrib.messages.middleware import MessageMiddleware
-from django.contrib.sessions.middleware import SessionMiddleware
 
-from .metrics import observe_request
+from orderservice.observability.metrics import observe_request
 
 logger = structlog.get_logger("orderservice.request")
 
@@ -33,7 +29,7 @@ class RequestObservabilityMiddleware:
     def __call__(self, request):
         request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
         # In every line logged for this request; `subject` is set when a bearer token is accepted
-        # (orderservice.authentication).
+        # (orderservice.auth.tokens).
         structlog.contextvars.bind_contextvars(request_id=request_id, subject=None)
         try:
             started = time.perf_counter()
@@ -47,28 +43,3 @@ class RequestObservabilityMiddleware:
             return response
         finally:
             structlog.contextvars.clear_contextvars()
-
-
-class PagesOnly:
-    """For middleware that only the HTML pages (the admin) need: /api/ requests pass straight through.
-
-    The API authenticates every request with its bearer token and keeps no session, so loading a session,
-    a lazy Django user and a message store for it is waste (~5% of a small GET). Subclasses of Django's own
-    classes, so the admin's checks still find them."""
-
-    def __call__(self, request):
-        if request.path_info.startswith("/api/"):
-            return self.get_response(request)
-        return super().__call__(request)
-
-
-class PageSessionMiddleware(PagesOnly, SessionMiddleware):
-    pass
-
-
-class PageAuthenticationMiddleware(PagesOnly, AuthenticationMiddleware):
-    pass
-
-
-class PageMessageMiddleware(PagesOnly, MessageMiddleware):
-    pass

@@ -5,36 +5,36 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from orderservice.errors import RuleViolation
-from orderservice.events import business_event
-from orderservice.idempotency import idempotent
-from orderservice.pagination import FetchedFirstPage
-from orderservice import representation
+from orderservice.domain.rules import RuleViolation
+from orderservice.observability.events import business_event
+from orderservice.api.idempotency import idempotent
+from orderservice.api.pagination import FetchedFirstPage
+from orderservice.api import read_path
 
 
 class FastReadMixin:
-    """GETs answered through the fast read path (orderservice.representation): the same JSON as the
+    """GETs answered through the fast read path (orderservice.api.read_path): the same JSON as the
     serializer's, from plain rows. Filters, search, ordering and pagination work on those rows unchanged."""
 
     def list(self, request, *args, **kwargs):
         serializer_class = self.get_serializer_class()
         queryset = self.get_queryset()
         if request.query_params:
-            page = self.paginate_queryset(representation.rows(serializer_class, self.filter_queryset(queryset)))
+            page = self.paginate_queryset(read_path.rows(serializer_class, self.filter_queryset(queryset)))
         elif queryset.query.has_filters():  # e.g. one customer's orders
-            page = self.paginate_queryset(representation.rows(serializer_class, queryset))
+            page = self.paginate_queryset(read_path.rows(serializer_class, queryset))
         else:  # the plain first page, the most asked for: filters, search and ordering would change nothing
             ordering = self.paginator.get_ordering(request, queryset, self)
             limit = self.paginator.get_page_size(request) + 1  # one more tells whether a next page exists
-            rows = representation.first_page(serializer_class, queryset, ordering, limit, shape=type(self))
+            rows = read_path.first_page(serializer_class, queryset, ordering, limit, shape=type(self))
             page = self.paginate_queryset(FetchedFirstPage(rows, ordering))
-        return self.get_paginated_response(representation.represent(serializer_class, page))
+        return self.get_paginated_response(read_path.represent(serializer_class, page))
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.represent_object(self.kwargs[self.lookup_url_kwarg or self.lookup_field]))
 
     def represent_object(self, pk):
-        found = representation.represent_one(self.get_serializer_class(), self.get_queryset(), pk)
+        found = read_path.represent_one(self.get_serializer_class(), self.get_queryset(), pk)
         if found is None:
             raise self.not_found()
         return found

@@ -6,7 +6,7 @@ from functools import partial
 import structlog
 from django.db import transaction
 
-from .metrics import BUSINESS_EVENTS
+from orderservice.observability.metrics import BUSINESS_EVENTS
 
 logger = structlog.get_logger("orderservice.events")
 

@@ -1,0 +1,81 @@
+"""What the API changes in Django's middleware: every /api/ error is a problem document, and the middleware only
+the HTML pages (the admin) need lets /api/ requests straight through."""
+import logging
+
+from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+
+from orderservice.api.problems import PROBLEM_CONTENT_TYPE, problem_response, status_title
+
+logger = logging.getLogger("orderservice.errors")
+
+# Generic details for errors that reach /api/ clients from outside DRF (routing, Django itself).
+_GENERIC_DETAILS = {
+    400: "The request could not be understood",
+    403: "The request was refused",
+    404: "Nothing is found at this URL",
+    405: "This method is not allowed at this URL",
+    413: "The request body is too large",
+    500: "The server could not answer this request; the fault is logged",
+}
+
+
+class ApiProblemMiddleware:
+    """Makes every error under /api/ a problem document, also those DRF never sees: unknown routes and
+    Django's own pages (in DEBUG too), bodies over MAX_REQUEST_BODY_BYTES (413, refused before they are
+    read), and unexpected exceptions (500, logged with their traceback, nothing internal in the answer)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if _declared_length(request) > settings.MAX_REQUEST_BODY_BYTES:
+            return problem_response(request, 413, f"The request body is larger than "
+                                                  f"{settings.MAX_REQUEST_BODY_BYTES} bytes")
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+            return problem_response(request, response.status_code,
+                                    _GENERIC_DETAILS.get(response.status_code, status_title(response.status_code)))
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        logger.error("unhandled exception on %s %s", request.method, request.path, exc_info=exception)
+        return problem_response(request, 500, _GENERIC_DETAILS[500])
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class PagesOnly:
+    """For middleware that only the HTML pages (the admin) need: /api/ requests pass straight through.
+
+    The API authenticates every request with its bearer token and keeps no session, so loading a session,
+    a lazy Django user and a message store for it is waste (~5% of a small GET). Subclasses of Django's own
+    classes, so the admin's checks still find them."""
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class PageSessionMiddleware(PagesOnly, SessionMiddleware):
+    pass
+
+
+class PageAuthenticationMiddleware(PagesOnly, AuthenticationMiddleware):
+    pass
+
+
+class PageMessageMiddleware(PagesOnly, MessageMiddleware):
+    pass

@@ -1,0 +1,1 @@
+"""Who the caller is: bearer tokens from the User Service, verified against its signing keys."""

@@ -1,0 +1,1 @@
+"""What the three apps share about the business: rule violations, money, limits."""

@@ -1,0 +1,1 @@
+"""What operators see: request logs, structured logging, metrics, health and business events."""
