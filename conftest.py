@@ -33,8 +33,9 @@ def anonymous_client():
 
 @pytest.fixture
 def api_client(jwks_server):
+    """A client whose token carries the role Admin: staff who may do everything the API offers."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token()}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token(roles=['Admin'])}")
     return client
 
 
