@@ -5,8 +5,7 @@ from django.db.models import Count
 from orders.models import Order
 from orderservice.admin import ReadOnlyInline, RulesAdmin
 
-from .models import Customer
-from .views import CustomerViewSet
+from .models import DELETE_REFUSED_MESSAGE, Customer
 
 
 class CustomerOrderInline(ReadOnlyInline):
@@ -22,7 +21,7 @@ class CustomerAdmin(RulesAdmin):
     list_display = ["name", "email", "phone", "order_count"]
     search_fields = ["first_name", "last_name", "email"]
     inlines = [CustomerOrderInline]
-    delete_refused_message = CustomerViewSet.delete_refused_message
+    delete_refused_message = DELETE_REFUSED_MESSAGE
     event_prefix = "customer"
 
     def get_queryset(self, request):

@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from orderservice.models import TimestampedModel
 
 DUPLICATE_EMAIL_MESSAGE = "Customer with this email already exists"
+DELETE_REFUSED_MESSAGE = "Cannot delete customer with existing orders"
 
 
 class CustomerManager(models.Manager):

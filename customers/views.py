@@ -1,7 +1,7 @@
 from orderservice.api.viewsets import ResourceViewSet
 
 from .filters import CustomerFilter
-from .models import Customer
+from .models import DELETE_REFUSED_MESSAGE, Customer
 from .serializers import CustomerSerializer
 
 
@@ -14,4 +14,4 @@ class CustomerViewSet(ResourceViewSet):
     search_fields = ["first_name", "last_name", "email"]
     ordering_fields = ["last_name", "first_name", "email", "created_at", "id"]
     ordering = ["last_name", "first_name", "id"]
-    delete_refused_message = "Cannot delete customer with existing orders"
+    delete_refused_message = DELETE_REFUSED_MESSAGE

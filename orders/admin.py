@@ -11,6 +11,7 @@ from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 
 from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin
+from orderservice.domain.limits import MAX_INTEGER
 from orderservice.domain.rules import RuleViolation
 
 from . import services
@@ -60,7 +61,7 @@ class OrderLineFormSet(BaseInlineFormSet):
 
 
 class OrderLineForm(forms.ModelForm):
-    quantity = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_INTEGER)
 
     class Meta:
         model = OrderItem

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from customers.serializers import CustomerSerializer
+from orderservice.domain.limits import MAX_ID, MAX_INTEGER
 from products.serializers import ProductSerializer
 
 from .models import Order, OrderItem, OrderStatus
@@ -35,14 +36,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
 # --- Input -------------------------------------------------------------------------------------
 
-# No row has an id beyond a 64-bit integer; refusing larger ones here keeps them out of SQL (SQLite cannot
-# even bind them).
-MAX_ID = 2**63 - 1
-
-
 class OrderLineInputSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(max_value=MAX_ID)
-    quantity = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_INTEGER)
 
 
 class OrderCreateSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ Each change is logged as a business event once its transaction commits.
 """
 import secrets
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,12 +15,10 @@ from django.utils import timezone
 from customers.models import Customer
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
-from orderservice.domain.money import largest_amount
+from orderservice.domain.money import largest_amount, to_cents
 from products.models import Product
 
 from .models import Order, OrderItem, OrderStatus
-
-CENT = Decimal("0.01")
 
 # Pending→Processing|Cancelled, Processing→Shipped|Cancelled, Shipped→Delivered; Delivered and Cancelled are final.
 ALLOWED_TRANSITIONS = {
@@ -46,10 +44,6 @@ class OrderTotals:
     total_amount: Decimal
 
 
-def to_cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def order_totals(line_totals: list[Decimal]) -> OrderTotals:
     """sub_total = Σ lines; tax = sub_total × rate; shipping is a flat fee below the free-shipping threshold."""
     sub_total = to_cents(sum(line_totals, Decimal("0")))
@@ -64,19 +58,19 @@ def new_order_number() -> str:
     return f"ORD-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-def _take_stock(quantities: dict[int, int]) -> None:
-    """Take each quantity only if that much is left, in product-id order.
+def _take_stock(products: dict[int, Product], quantities: dict[int, int]) -> None:
+    """Take each quantity only if that much is left, in product-id order: the one stock check of an order.
 
     The condition `stock >= quantity` sits in the UPDATE itself, so two orders can never both take the last
-    units; locking rows in one fixed order means orders sharing products cannot deadlock.
+    units, whatever the database's locking; taking rows in one fixed order means orders sharing products
+    cannot deadlock.
     """
     now = timezone.now()
     for product_id in sorted(quantities):
         taken = Product.objects.filter(pk=product_id, stock_quantity__gte=quantities[product_id]).update(
             stock_quantity=F("stock_quantity") - quantities[product_id], updated_at=now)
         if not taken:
-            name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first()
-            raise RuleViolation(f"Insufficient stock for product {name}")
+            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
 
 
 def _return_stock(order: Order, reason: str) -> None:
@@ -111,10 +105,7 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
             raise RuleViolation(f"Product with ID {product_id} not found")
         if not product.is_active:
             raise RuleViolation(f"Product {product.name} is not active")
-    for product_id, quantity in quantities.items():
-        if products[product_id].stock_quantity < quantity:
-            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
-    _take_stock(quantities)
+    _take_stock(products, quantities)
 
     items = [
         OrderItem(product_id=line.product_id, quantity=line.quantity,

@@ -8,10 +8,8 @@ from django.utils import timezone
 from orderservice.admin import EditedFieldsForm, RulesAdmin, admin_event
 from orderservice.domain.money import largest_amount
 
-from .models import Product
-from .serializers import MAX_STOCK
+from .models import DELETE_REFUSED_MESSAGE, MAX_STOCK, Product
 from .services import product_adjust_stock
-from .views import ProductViewSet
 
 # At or below this many units a product needs restocking: what the "low or out of stock" filter shows.
 LOW_STOCK = 10
@@ -62,7 +60,7 @@ class ProductAdmin(RulesAdmin):
     search_fields = ["name", "sku"]
     list_filter = ["category", "is_active", StockLevelFilter]
     actions = ["activate", "deactivate"]
-    delete_refused_message = ProductViewSet.delete_refused_message
+    delete_refused_message = DELETE_REFUSED_MESSAGE
     event_prefix = "product"
 
     @admin.display(description="SKU", ordering="sku")

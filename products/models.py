@@ -1,8 +1,11 @@
 from django.db import models
 
+from orderservice.domain.limits import MAX_INTEGER
 from orderservice.models import TimestampedModel
 
 DUPLICATE_SKU_MESSAGE = "Product with this SKU already exists"
+DELETE_REFUSED_MESSAGE = "Cannot delete product with existing order items"
+MAX_STOCK = MAX_INTEGER  # stock_quantity is an INTEGER column
 
 
 class ProductManager(models.Manager):

@@ -3,9 +3,7 @@ from rest_framework import serializers
 from orderservice.domain.money import largest_amount
 from orderservice.api.serializers import UniqueFieldSaveMixin
 
-from .models import DUPLICATE_SKU_MESSAGE, Product
-
-MAX_STOCK = 2**31 - 1  # an INTEGER column
+from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product
 
 
 class ProductSerializer(UniqueFieldSaveMixin, serializers.ModelSerializer):

@@ -6,8 +6,7 @@ from django.utils import timezone
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 
-from .models import Product
-from .serializers import MAX_STOCK
+from .models import MAX_STOCK, Product
 
 
 @transaction.atomic

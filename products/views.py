@@ -1,7 +1,7 @@
 from orderservice.api.viewsets import ResourceViewSet
 
 from .filters import ProductFilter
-from .models import Product
+from .models import DELETE_REFUSED_MESSAGE, Product
 from .serializers import ProductReplaceSerializer, ProductSerializer
 
 
@@ -14,7 +14,7 @@ class ProductViewSet(ResourceViewSet):
     search_fields = ["name", "sku", "description"]
     ordering_fields = ["name", "price", "stock_quantity", "created_at", "id"]
     ordering = ["name", "id"]
-    delete_refused_message = "Cannot delete product with existing order items"
+    delete_refused_message = DELETE_REFUSED_MESSAGE
 
     def get_serializer_class(self):
         return ProductReplaceSerializer if self.action == "update" else ProductSerializer

@@ -2,13 +2,23 @@
 
 DRF's serializers read model instances and walk their fields generically on every row, and DRF builds and
 deep-copies every serializer's fields on each use. On a list of 50 orders, each with its customer and two
-items with their products, that (with Django instantiating and prefetching ~250 model objects) was most of a
-request's time. Here each serializer class is compiled once into a plan: the columns to select and, per
-field, how its value is written. Reads then select plain rows; each distinct nested object (an order's
-customer, an item's product) is fetched and written once per response, and nested lists (an order's items)
-are fetched with one query for the whole page. The converters reproduce DRF's `to_representation` for the field
-types this service uses and refuse any other, so a new field type cannot silently render differently.
-orderservice/tests/test_read_path.py compares both paths' JSON byte for byte.
+items with their products, that (with Django instantiating ~250 model objects) was most of a request's time.
+Here each serializer class is compiled once into a `Plan`: the columns to select and, per field, how its value
+is written. Reads then select plain rows; each distinct nested object (an order's customer, an item's product)
+is fetched and written once per response, and nested lists (an order's items) are fetched with one query for
+the whole page. The converters reproduce DRF's `to_representation` for the field types this service uses and
+refuse any other, so a new field type cannot silently render differently. Timestamps are written in UTC: the
+service's TIME_ZONE is UTC and nothing activates another. orderservice/tests/test_read_path.py compares both
+paths' JSON byte for byte.
+
+Private ORM API this module leans on (Django 5.2), all in `_compile_once` and `_run`, so that a query shape is
+compiled once and re-run with new values (building and compiling a query costs ~0.5 ms, more than SQLite takes
+to run it):
+- `QuerySet.query.get_compiler(using=…)`, and on the compiler `as_sql()`, `select`, `get_converters(…)`,
+  `apply_converters(rows, converters)`, `connection`;
+- `QuerySet.query.values_select` (the column names of a `.values()` query), `query.has_filters()`.
+`test_the_private_orm_api_the_read_path_relies_on` (first in that test module) fails first if an upgrade
+changes any of them.
 
 Writes still answer through the serializers themselves, except an order, which is read back like GET shows it.
 """
@@ -16,26 +26,23 @@ import threading
 from dataclasses import dataclass, field as dataclass_field
 from datetime import timezone as dt_timezone
 from decimal import Decimal
+from typing import Any, Callable
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError as DjangoValidationError
-from django.db.models import QuerySet
-from django.utils import timezone
+from django.db.models import ForeignKey, QuerySet
 from rest_framework import fields, serializers
 from rest_framework.settings import api_settings
 
+from orderservice.domain.limits import MAX_ID
+
 
 def _utc_timestamp(value):
-    # DRF's DateTimeField: to the current time zone, ISO 8601, "+00:00" written as "Z". Both databases hand
-    # back UTC, and this converter is used only while the current time zone is UTC, so nothing is converted.
-    # (Written out here and below rather than shared: this runs for every timestamp of a list.)
+    # DRF's DateTimeField: ISO 8601 in the current time zone (UTC here), "+00:00" written as "Z". Both
+    # databases hand back UTC, so nothing is converted. Not shared with another function: this runs for every
+    # timestamp of a list, and a call more per timestamp shows.
     if value.tzinfo is not dt_timezone.utc:
         value = value.astimezone(dt_timezone.utc)
     text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _local_timestamp(value):
-    text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -51,10 +58,10 @@ def _decimal_converter(field: fields.DecimalField):
     return money
 
 
-def _converter(field, utc: bool):
+def _converter(field) -> Callable[[Any], Any]:
     """How DRF writes a value of this field, or an error for a field type this path does not know."""
     if type(field) is fields.DateTimeField and getattr(field, "format", fields.empty) is fields.empty:
-        return _utc_timestamp if utc else _local_timestamp
+        return _utc_timestamp
     if type(field) is fields.DecimalField:
         return _decimal_converter(field)
     if type(field) is fields.IntegerField or (type(field) is fields.BigIntegerField and not getattr(
@@ -68,7 +75,32 @@ def _converter(field, utc: bool):
                                f"({field.field_name}); add it to orderservice.api.read_path")
 
 
-VALUE, NESTED_OBJECT, NESTED_LIST = "value", "object", "list"
+@dataclass(frozen=True)
+class Value:
+    """A plain field: the row's `column`, written by `convert` (None stays None)."""
+
+    name: str
+    column: str
+    convert: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class NestedObject:
+    """A foreign key written as the object it points to (an order's customer)."""
+
+    name: str
+    column: str  # the foreign key's column in this plan's rows: customer_id
+    plan: "Plan"
+    join_prefix: str  # the lookup prefix of its columns when joined into this plan's query: customer__
+
+
+@dataclass(frozen=True)
+class NestedList:
+    """A reverse foreign key written as a list (an order's items), in the child's ordering."""
+
+    name: str
+    link: ForeignKey  # the child's foreign key to this plan's model: OrderItem.order
+    plan: "Plan"
 
 
 @dataclass(eq=False)  # compared and hashed by identity: a plan is part of a compiled query's key
@@ -77,65 +109,61 @@ class Plan:
 
     model: type
     columns: list[str]  # its own, and the foreign keys of nested objects
-    fields: list[tuple] = dataclass_field(default_factory=list)  # (kind, name, column or link, how)
+    fields: list[Value | NestedObject | NestedList] = dataclass_field(default_factory=list)
     joined_columns: list[str] = dataclass_field(default_factory=list)  # and the nested objects' own, joined
 
     @property
     def pk_column(self) -> str:
         return self.model._meta.pk.attname
 
+    def nested(self, kind: type) -> list:
+        return [field for field in self.fields if isinstance(field, kind)]
 
-def _compile(serializer, utc: bool) -> Plan:
+
+def _compile(serializer) -> Plan:
     model = serializer.Meta.model
     plan = Plan(model=model, columns=[])
     for name, field in serializer.fields.items():
         if field.write_only:
             continue
         if isinstance(field, serializers.ListSerializer):  # a reverse foreign key (an order's items)
-            link = model._meta.get_field(field.source).field  # e.g. OrderItem.order
-            child = _compile(field.child, utc)
+            link = model._meta.get_field(field.source).field
+            child = _compile(field.child)
             if link.attname not in child.columns:
                 child.columns.append(link.attname)
-            plan.fields.append((NESTED_LIST, name, link, child))
+            plan.fields.append(NestedList(name, link, child))
         elif isinstance(field, serializers.Serializer):  # a foreign key (an order's customer)
-            column = model._meta.get_field(field.source).attname  # customer_id
+            column = model._meta.get_field(field.source).attname
             if column not in plan.columns:
                 plan.columns.append(column)
-            nested = _compile(field, utc)
-            if any(kind == NESTED_LIST for kind, *_ in nested.fields):
+            nested = _compile(field)
+            if nested.nested(NestedList):
                 raise ImproperlyConfigured(f"{name}: a list inside a nested object is not supported")
-            plan.fields.append((NESTED_OBJECT, name, column, (nested, f"{field.source}__")))
+            plan.fields.append(NestedObject(name, column, nested, f"{field.source}__"))
         else:
             column = "__".join(field.source_attrs)
             plan.columns.append(column)
-            plan.fields.append((VALUE, name, column, _converter(field, utc)))
+            plan.fields.append(Value(name, column, _converter(field)))
     if plan.pk_column not in plan.columns:
         plan.columns.append(plan.pk_column)
     plan.joined_columns = list(plan.columns)
-    for kind, name, column, how in plan.fields:
-        if kind == NESTED_OBJECT:
-            nested, prefix = how
-            plan.joined_columns += [prefix + nested_column for nested_column in nested.joined_columns]
+    for nested in plan.nested(NestedObject):
+        plan.joined_columns += [nested.join_prefix + column for column in nested.plan.joined_columns]
     return plan
 
 
-_plans: dict = {}
+_plans: dict[type, Plan] = {}
 
 
 def plan_for(serializer_class) -> Plan:
-    utc = timezone.get_current_timezone_name() == "UTC"
-    plan = _plans.get((serializer_class, utc))
+    plan = _plans.get(serializer_class)
     if plan is None:
-        plan = _plans[serializer_class, utc] = _compile(serializer_class(), utc)
+        plan = _plans[serializer_class] = _compile(serializer_class())
     return plan
 
 
 def rows(serializer_class, queryset: QuerySet) -> QuerySet:
     """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely)."""
-    if queryset.query.select_related:  # nested objects and lists are fetched by _represent, for a page at once
-        queryset = queryset.select_related(None)
-    if queryset._prefetch_related_lookups:
-        queryset = queryset.prefetch_related(None)
     return queryset.values(*plan_for(serializer_class).columns)
 
 
@@ -159,28 +187,36 @@ def represent_one(serializer_class, queryset: QuerySet, pk):
 
 
 def _checked_id(value):
-    if isinstance(value, int) and not -2**63 <= value < 2**63:
+    if isinstance(value, int) and not -MAX_ID - 1 <= value <= MAX_ID:
         raise OverflowError("no row has an id beyond 64 bits")  # and SQLite cannot even bind it
     return value
 
 
-# Building and compiling a query costs Django ~0.5 ms here, several times what SQLite takes to run it, and the hot
-# reads ask the same few shapes every time: an object by id, a page's items or customers by ids, a list's first
-# page. Their SQL, column names and value converters are compiled by the ORM itself once per shape, then run
-# with each request's values.
+# The hot reads ask the same few shapes every time: an object by id, a page's items or customers by ids, a list's
+# first page. Their SQL, column names and value converters are compiled by the ORM itself once per shape, then
+# run with each request's values.
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    sql: str
+    params: list
+    names: list[str]  # the `.values()` column names, in the order of the SQL's columns
+    compiler: Any  # django.db.models.sql.compiler.SQLCompiler
+    converters: dict
 
 
 class _CompiledQueries(threading.local):
     """Per thread, because each thread has its own database connection."""
 
     def __init__(self):
-        self.by_shape = {}
+        self.by_shape: dict = {}
 
 
 _compiled = _CompiledQueries()
 
 
-def _compile_once(shape, build, params_must_be=None):
+def _compile_once(shape, build: Callable[[], QuerySet], params_must_be=None) -> CompiledQuery:
     compiled = _compiled.by_shape.get(shape)
     if compiled is None:
         queryset = build()
@@ -189,19 +225,18 @@ def _compile_once(shape, build, params_must_be=None):
         if params_must_be is not None and list(params) != params_must_be:
             raise ImproperlyConfigured(f"{queryset.model.__name__}: unexpected parameters {params!r} in {sql}")
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        compiled = _compiled.by_shape[shape] = (sql, list(params), list(queryset.query.values_select), compiler,
-                                                converters)
+        compiled = _compiled.by_shape[shape] = CompiledQuery(
+            sql, list(params), list(queryset.query.values_select), compiler, converters)
     return compiled
 
 
-def _run(compiled, params) -> list[dict]:
-    sql, _, names, compiler, converters = compiled
-    with compiler.connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _run(compiled: CompiledQuery, params) -> list[dict]:
+    with compiled.compiler.connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
         found = cursor.fetchall()
-    if converters:
-        found = compiler.apply_converters(found, converters)
-    return [dict(zip(names, row)) for row in found]
+    if compiled.converters:
+        found = compiled.compiler.apply_converters(found, compiled.converters)
+    return [dict(zip(compiled.names, row)) for row in found]
 
 
 def _select(plan: Plan, lookup: str, values: list, joined=False) -> list[dict]:
@@ -223,41 +258,38 @@ def first_page(serializer_class, queryset: QuerySet, ordering, limit: int, shape
         raise ImproperlyConfigured("first_page() is for the unfiltered list only")
     compiled = _compile_once((shape, plan_for(serializer_class), tuple(ordering), limit),
                              lambda: rows(serializer_class, queryset).order_by(*ordering)[:limit])
-    return _run(compiled, compiled[1])
+    return _run(compiled, compiled.params)
 
 
 def _represent(plan: Plan, page: list[dict], joined=False) -> list[dict]:
     """The JSON of a page of rows. Not `joined` (a list): each distinct nested object is fetched by id and written
     once, then shared by the rows that refer to it; `joined` (one object): they are in the rows already."""
     out = [_represent_row(plan, row, joined) for row in page]
-    for kind, name, column, how in plan.fields:
-        if kind == NESTED_OBJECT and not joined:
-            nested = how[0]
-            found = _select(nested, "pk", sorted({row[column] for row in page} - {None}))
-            by_id = {row[nested.pk_column]: written for row, written in zip(found, _represent(nested, found))}
+    if not joined:
+        for nested in plan.nested(NestedObject):
+            found = _select(nested.plan, "pk", sorted({row[nested.column] for row in page} - {None}))
+            by_id = {row[nested.plan.pk_column]: written for row, written in zip(found, _represent(nested.plan, found))}
             for row, written in zip(page, out):
-                written[name] = by_id.get(row[column])
-        elif kind == NESTED_LIST:  # all the page's children in one query
-            by_parent = {row[plan.pk_column]: written for row, written in zip(page, out)}
-            for written in out:
-                written[name] = []
-            # In the child's ordering, as DRF's `.all()` reads them.
-            children = _select(how, column.name, list(by_parent), joined)
-            for row, written in zip(children, _represent(how, children, joined)):
-                by_parent[row[column.attname]][name].append(written)
+                written[nested.name] = by_id.get(row[nested.column])
+    for nested in plan.nested(NestedList):  # all the page's children in one query
+        by_parent = {row[plan.pk_column]: written for row, written in zip(page, out)}
+        for written in out:
+            written[nested.name] = []
+        children = _select(nested.plan, nested.link.name, list(by_parent), joined)
+        for row, written in zip(children, _represent(nested.plan, children, joined)):
+            by_parent[row[nested.link.attname]][nested.name].append(written)
     return out
 
 
 def _represent_row(plan: Plan, row: dict, joined=False, prefix="") -> dict:
     written = {}
-    for kind, name, column, how in plan.fields:
-        if kind == VALUE:
-            value = row[prefix + column]
-            written[name] = None if value is None else how(value)
-        elif kind == NESTED_OBJECT and joined:
-            nested, nested_prefix = how
-            written[name] = None if row[prefix + column] is None else \
-                _represent_row(nested, row, True, prefix + nested_prefix)
+    for field in plan.fields:
+        if isinstance(field, Value):
+            value = row[prefix + field.column]
+            written[field.name] = None if value is None else field.convert(value)
+        elif isinstance(field, NestedObject) and joined:
+            written[field.name] = None if row[prefix + field.column] is None else \
+                _represent_row(field.plan, row, True, prefix + field.join_prefix)
         else:
-            written[name] = None  # filled in by _represent, for the whole page at once
+            written[field.name] = None  # filled in by _represent, for the whole page at once
     return written

@@ -1,7 +1,14 @@
-"""Money: decimal amounts with two places, and the largest amount the database keeps exactly."""
-from decimal import Decimal
+"""Money: decimal amounts with two places, rounded half-up to the cent, and the largest amount stored exactly."""
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """`amount` rounded half-up to whole cents."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def largest_amount() -> Decimal:

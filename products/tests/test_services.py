@@ -3,7 +3,7 @@ import pytest
 
 from orderservice.domain.rules import RuleViolation
 from products.models import Product
-from products.serializers import MAX_STOCK
+from products.models import MAX_STOCK
 from products.services import product_adjust_stock
 from products.tests.factories import ProductFactory
 
