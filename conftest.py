@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from orderservice.tests.jwks import AUDIENCE, ISSUER, JWKSServer
+from orderservice.testing.jwks import AUDIENCE, ISSUER, JWKSServer
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from customers.models import Customer
-from customers.tests.factories import CustomerFactory
-from orders.tests.factories import place_order
-from orderservice.tests.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
+from orderservice.testing.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
+from orderservice.testing.factories import CustomerFactory, place_order
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,10 @@ import pytest
 
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
-from customers.tests.factories import CustomerFactory
 from orders.models import Order
-from orders.tests.factories import place_order
-from orderservice.tests.api import (absent_id, all_rows, assert_invalid, assert_problem, make_stale,
-                                   without_timestamps)
+from orderservice.testing.api import absent_id, assert_invalid, assert_problem, make_stale, without_timestamps
+from orderservice.testing.factories import CustomerFactory, place_order
+from orderservice.testing.state import database_state
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +37,13 @@ def customer_json(customer: Customer) -> dict:
 ])
 def test_every_endpoint_needs_a_bearer_token(anonymous_client, prefix, method, path):
     customer = CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = getattr(anonymous_client, method)(prefix + path.format(id=customer.pk), NEW_CUSTOMER, format="json")
 
     assert_problem(response, 401, "Authentication credentials were not provided.")
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 # --- List ---------------------------------------------------------------------------------------
@@ -258,24 +257,24 @@ def test_create_refuses_an_email_over_255_characters(api_client):
 @pytest.mark.parametrize("email", ["john.doe@example.com", "JOHN.DOE@EXAMPLE.COM", "John.Doe@Example.com"])
 def test_create_refuses_an_email_already_taken_in_any_case(api_client, email):
     CustomerFactory(email="john.doe@example.com")
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.post("/api/customers", {**NEW_CUSTOMER, "email": email}, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 def test_database_refuses_a_duplicate_email_the_check_missed(api_client, monkeypatch):
     """Two requests racing for one email both pass the check; the unique index refuses the second."""
     CustomerFactory(email="john.doe@example.com")
-    before = all_rows(Customer)
+    before = database_state()
     monkeypatch.setattr(CustomerSerializer, "validate_email", lambda self, email: email)
 
     response = api_client.post("/api/customers", {**NEW_CUSTOMER, "email": "John.Doe@example.com"}, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 def test_create_refuses_malformed_json(api_client):
@@ -337,14 +336,14 @@ def test_put_accepts_camel_case_names(api_client):
 
 def test_put_requires_names_and_email(api_client):
     customer = CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.put(f"/api/customers/{customer.pk}", {"phone": "+1234567890"}, format="json")
 
     required = "This field is required."
     assert_problem(response, 400, f"first_name: {required}; last_name: {required}; email: {required}",
                    {"first_name": [required], "last_name": [required], "email": [required]})
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 def test_put_may_keep_the_customers_own_email_in_another_case(api_client):
@@ -361,22 +360,22 @@ def test_put_may_keep_the_customers_own_email_in_another_case(api_client):
 def test_put_refuses_another_customers_email(api_client):
     CustomerFactory(email="john.doe@example.com")
     customer = CustomerFactory(email="jane@example.com")
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.put(f"/api/customers/{customer.pk}", NEW_CUSTOMER, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 def test_put_refuses_a_value_over_its_length_limit(api_client):
     customer = CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.put(f"/api/customers/{customer.pk}", {**NEW_CUSTOMER, "phone": "1" * 21}, format="json")
 
     assert_invalid(response, "phone", "Ensure this field has no more than 20 characters.")
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 def test_patch_changes_only_the_fields_sent(api_client):
@@ -406,12 +405,12 @@ def test_patch_may_clear_optional_fields(api_client):
 def test_patch_refuses_another_customers_email_in_another_case(api_client):
     CustomerFactory(email="john.doe@example.com")
     customer = CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.patch(f"/api/customers/{customer.pk}", {"email": "JOHN.DOE@example.com"}, format="json")
 
     assert_problem(response, 400, DUPLICATE_EMAIL, {"email": [DUPLICATE_EMAIL]})
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -422,23 +421,23 @@ def test_patch_refuses_another_customers_email_in_another_case(api_client):
 ])
 def test_patch_refuses_an_invalid_field(api_client, payload, field, message):
     customer = CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.patch(f"/api/customers/{customer.pk}", payload, format="json")
 
     assert_invalid(response, field, message)
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_update_of_an_absent_customer_is_404(api_client, method):
     CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = getattr(api_client, method)(f"/api/customers/{absent_id(Customer)}", NEW_CUSTOMER, format="json")
 
     assert_problem(response, 404, "Customer not found")
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 # --- Delete -------------------------------------------------------------------------------------
@@ -457,30 +456,30 @@ def test_delete_answers_204_and_removes_the_customer(api_client, path):
 def test_delete_is_refused_for_a_customer_with_orders(api_client):
     customer = CustomerFactory()
     place_order(customer=customer)
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.delete(f"/api/customers/{customer.pk}")
 
     assert_problem(response, 400, "Cannot delete customer with existing orders")
-    assert all_rows(Customer) == before
+    assert database_state() == before
     assert list(Order.objects.values_list("customer_id", flat=True)) == [customer.pk]
 
 
 def test_delete_of_an_absent_customer_is_404(api_client):
     CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.delete(f"/api/customers/{absent_id(Customer)}")
 
     assert_problem(response, 404, "Customer not found")
-    assert all_rows(Customer) == before
+    assert database_state() == before
 
 
 def test_the_collection_cannot_be_deleted(api_client):
     CustomerFactory()
-    before = all_rows(Customer)
+    before = database_state()
 
     response = api_client.delete("/api/customers")
 
     assert_problem(response, 405, 'Method "DELETE" not allowed.')
-    assert all_rows(Customer) == before
+    assert database_state() == before

@@ -1,7 +1,7 @@
 """Finding customers: ?search= over names and email, ?email= exact, ?ordering=."""
 import pytest
 
-from customers.tests.factories import CustomerFactory
+from orderservice.testing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from orderservice.tests.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
-                                             sqlite_database)
+from orderservice.testing.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
+                                               sqlite_database)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")

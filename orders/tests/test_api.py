@@ -7,15 +7,12 @@ from http import HTTPStatus
 import pytest
 from django.test import override_settings
 
-from customers.tests.factories import CustomerFactory
 from orders.models import Order, OrderItem
 from orderservice.domain.money import largest_amount
+from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
+from orderservice.testing.lifecycle import ALLOWED, PATH_TO, REFUSED_MESSAGES, VALID_STATUSES
+from orderservice.testing.state import database_state
 from products.models import Product
-from products.tests.factories import ProductFactory
-
-from .factories import place_order
-from .lifecycle import ALLOWED, PATH_TO, REFUSED_MESSAGES, VALID_STATUSES, order_in
-from .state import database_state
 
 pytestmark = pytest.mark.django_db
 

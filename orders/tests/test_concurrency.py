@@ -12,12 +12,11 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order, OrderItem, OrderStatus
 from orderservice.domain.rules import RuleViolation
+from orderservice.testing.factories import CustomerFactory, ProductFactory
 from products.models import Product
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings
 
-from orderservice.tests.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
-                                             sqlite_database)
+from orderservice.testing.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
+                                               sqlite_database)
 
 CONNECTIONS = 16
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")

@@ -4,11 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order
-from orders.tests.factories import place_order
-from products.tests.factories import ProductFactory
+from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 
 pytestmark = pytest.mark.django_db
 

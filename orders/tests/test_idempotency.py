@@ -11,12 +11,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from customers.tests.factories import CustomerFactory
 from orders.models import Order
 from orderservice.models import IdempotentRequest
-from products.tests.factories import ProductFactory
-
-from .state import database_state
+from orderservice.testing.factories import CustomerFactory, ProductFactory
+from orderservice.testing.state import database_state
 
 pytestmark = pytest.mark.django_db
 

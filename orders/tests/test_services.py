@@ -6,17 +6,14 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import OrderLine, OrderTotals
 from orderservice.domain.rules import RuleViolation
+from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
+from orderservice.testing.lifecycle import ALLOWED, PATH_TO, REFUSED_MESSAGES, VALID_STATUSES
+from orderservice.testing.state import database_state
 from products.models import Product
-from products.tests.factories import ProductFactory
-
-from .factories import place_order
-from .lifecycle import ALLOWED, PATH_TO, REFUSED_MESSAGES, VALID_STATUSES, order_in
-from .state import database_state
 
 pytestmark = pytest.mark.django_db
 
@@ -235,9 +232,9 @@ def test_order_create_gives_back_stock_already_taken_when_a_later_product_runs_o
     second = ProductFactory(name="Contested", stock_quantity=10)
     take_stock = services._take_stock
 
-    def concurrent_sale_then_take_stock(quantities):
+    def concurrent_sale_then_take_stock(products, quantities):
         Product.objects.filter(pk=second.pk).update(stock_quantity=0)
-        take_stock(quantities)
+        take_stock(products, quantities)
 
     monkeypatch.setattr(services, "_take_stock", concurrent_sale_then_take_stock)
 
@@ -247,7 +244,7 @@ def test_order_create_gives_back_stock_already_taken_when_a_later_product_runs_o
 
 
 def test_order_create_gives_back_stock_when_writing_the_order_fails(monkeypatch):
-    product = ProductFactory(stock_quantity=10)
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
     before = database_state()
 
     def fail(*args, **kwargs):
@@ -256,7 +253,7 @@ def test_order_create_gives_back_stock_when_writing_the_order_fails(monkeypatch)
     monkeypatch.setattr(OrderItem.objects, "bulk_create", fail)
 
     with pytest.raises(RuntimeError):
-        create(CustomerFactory(), (product, 2))
+        create(customer, (product, 2))
     assert database_state() == before
 
 

@@ -1,8 +1,38 @@
-"""Orders for tests are placed through the real service, so stock and totals are always consistent."""
-from customers.tests.factories import CustomerFactory
+"""Customers, products and orders for tests. Orders are placed, and moved along the lifecycle, through the
+real service, so stock and totals are always consistent."""
+from decimal import Decimal
+
+import factory
+
+from customers.models import Customer
 from orders import services
 from orders.models import Order
-from products.tests.factories import ProductFactory
+from orderservice.testing.lifecycle import PATH_TO
+from products.models import Product
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = factory.Sequence(lambda n: f"Last{n}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = "+15550000000"
+    address = "1 Test Street"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n:03d}")
+    description = "A product for tests"
+    price = Decimal("10.00")
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    stock_quantity = 100
+    category = "Tests"
+    is_active = True
 
 
 def place_order(customer=None, items=None, **fields) -> Order:
@@ -14,3 +44,13 @@ def place_order(customer=None, items=None, **fields) -> Order:
         lines=[services.OrderLine(product_id=product.pk, quantity=quantity) for product, quantity in items],
         **fields,
     )
+
+
+def order_in(status: str, **place_order_kwargs) -> Order:
+    """A new order (place_order's arguments) moved along PATH_TO[status] by the service."""
+    order = place_order(**place_order_kwargs)
+    for step in PATH_TO[status]:
+        services.order_change_status(order_id=order.pk, status=step)
+    order.refresh_from_db()
+    assert order.status == status
+    return order

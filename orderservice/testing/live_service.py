@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from orderservice.tests.jwks import AUDIENCE, ISSUER
+from orderservice.testing.jwks import AUDIENCE, ISSUER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

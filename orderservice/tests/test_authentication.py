@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from orderservice.auth.tokens import BearerTokenAuthentication
-from orderservice.tests.jwks import JWKSServer, SigningKey, claims
+from orderservice.testing.jwks import JWKSServer, SigningKey, claims
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from orderservice.tests.live_service import Gunicorn, service_environment
+from orderservice.testing.live_service import Gunicorn, service_environment
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

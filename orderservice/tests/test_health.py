@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from django.test import override_settings
 
-from orderservice.tests.live_service import (POSTGRES_ADMIN_URL, Gunicorn, free_port, get, manage, postgres_database,
-                                             service_environment)
+from orderservice.testing.live_service import (POSTGRES_ADMIN_URL, Gunicorn, free_port, get, manage, postgres_database,
+                                               service_environment)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from orderservice.observability.middleware import MAX_REQUEST_ID_LENGTH
-from orderservice.tests.jwks import SigningKey
-from orderservice.tests.live_service import Gunicorn, call, get, manage, service_environment
+from orderservice.testing.jwks import SigningKey
+from orderservice.testing.live_service import Gunicorn, call, get, manage, service_environment
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.test import override_settings
 
-from orderservice.tests.live_service import Gunicorn, call, get, manage, service_environment
+from orderservice.testing.live_service import Gunicorn, call, get, manage, service_environment
 
 
 def sample(exposition: str, name: str, **labels) -> float:

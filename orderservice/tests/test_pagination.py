@@ -8,11 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customers.tests.factories import CustomerFactory
 from orders.models import Order
-from orders.tests.factories import place_order
+from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 from products.models import Product
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

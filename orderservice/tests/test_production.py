@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from orderservice.tests.live_service import Gunicorn, call, get, manage, postgres_database, service_environment
+from orderservice.testing.live_service import Gunicorn, call, get, manage, postgres_database, service_environment
 
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 import pytest
 
 from customers.models import Customer
-from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order
-from orders.tests.factories import place_order
+from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 from products.models import Product
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,15 +7,13 @@ from rest_framework.renderers import JSONRenderer
 
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
-from customers.tests.factories import CustomerFactory
-from orderservice.api import read_path
-from orderservice.api.renderers import FastJSONRenderer
 from orders.models import Order, OrderItem
 from orders.serializers import OrderItemSerializer, OrderSerializer
-from orders.tests.factories import place_order
+from orderservice.api import read_path
+from orderservice.api.renderers import FastJSONRenderer
+from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 from products.models import Product
 from products.serializers import ProductReplaceSerializer, ProductSerializer
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

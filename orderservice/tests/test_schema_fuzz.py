@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from orderservice.tests.live_service import (Gunicorn, manage, postgres_database, service_environment,
-                                             sqlite_database)
+from orderservice.testing.live_service import Gunicorn, manage, postgres_database, service_environment, sqlite_database
 
 CHECKS = ",".join(["not_a_server_error", "status_code_conformance", "content_type_conformance",
                    "response_schema_conformance", "response_headers_conformance"])

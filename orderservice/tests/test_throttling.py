@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings
 
-from orderservice.tests.live_service import (Gunicorn, get, manage, postgres_database, service_environment,
-                                             sqlite_database)
+from orderservice.testing.live_service import (Gunicorn, get, manage, postgres_database, service_environment,
+                                               sqlite_database)
 
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 LIMIT = 10

@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from orders.tests.factories import place_order
-from orderservice.tests.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
+from orderservice.testing.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
+from orderservice.testing.factories import ProductFactory, place_order
 from products.admin import LOW_STOCK
 from products.models import Product
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

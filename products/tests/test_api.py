@@ -5,12 +5,11 @@ import pytest
 from rest_framework.validators import UniqueValidator
 
 from orders.models import Order, OrderItem
-from orders.tests.factories import place_order
-from orderservice.tests.api import (absent_id, all_rows, assert_invalid, assert_problem, make_stale,
-                                   without_timestamps)
 from orderservice.domain.money import largest_amount
+from orderservice.testing.api import absent_id, assert_invalid, assert_problem, make_stale, without_timestamps
+from orderservice.testing.factories import ProductFactory, place_order
+from orderservice.testing.state import database_state
 from products.models import Product
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +41,13 @@ def product_json(product: Product) -> dict:
 ])
 def test_every_endpoint_needs_a_bearer_token(anonymous_client, prefix, method, path):
     product = ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = getattr(anonymous_client, method)(prefix + path.format(id=product.pk), LAPTOP, format="json")
 
     assert_problem(response, 401, "Authentication credentials were not provided.")
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 # --- List ---------------------------------------------------------------------------------------
@@ -281,24 +280,24 @@ def test_an_empty_sku_is_stored_as_null_and_many_products_may_have_none(api_clie
 
 def test_create_refuses_a_sku_already_taken(api_client):
     ProductFactory(sku="LAPTOP-001")
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.post("/api/products", LAPTOP, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 def test_database_refuses_a_duplicate_sku_the_check_missed(api_client, monkeypatch):
     """Two requests racing for one SKU both pass the check; the unique index refuses the second."""
     ProductFactory(sku="LAPTOP-001")
-    before = all_rows(Product)
+    before = database_state()
     monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, serializer_field: None)
 
     response = api_client.post("/api/products", LAPTOP, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 # --- Update -------------------------------------------------------------------------------------
@@ -334,25 +333,25 @@ def test_put_resets_what_it_leaves_out_to_the_defaults(api_client):
 
 def test_put_requires_stock_quantity(api_client):
     product = ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
     payload = {key: value for key, value in LAPTOP.items() if key != "stock_quantity"}
 
     response = api_client.put(f"/api/products/{product.pk}", payload, format="json")
 
     assert_invalid(response, "stock_quantity", "This field is required.")
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 def test_put_requires_name_and_price(api_client):
     product = ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.put(f"/api/products/{product.pk}", {"stock_quantity": 5}, format="json")
 
     required = "This field is required."
     assert_problem(response, 400, f"name: {required}; price: {required}",
                    {"name": [required], "price": [required]})
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 def test_put_may_keep_the_products_own_sku(api_client):
@@ -368,12 +367,12 @@ def test_put_may_keep_the_products_own_sku(api_client):
 def test_put_refuses_another_products_sku(api_client):
     ProductFactory(sku="LAPTOP-001")
     product = ProductFactory(sku="OTHER-001")
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.put(f"/api/products/{product.pk}", LAPTOP, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -387,12 +386,12 @@ def test_put_refuses_another_products_sku(api_client):
 ])
 def test_put_refuses_an_invalid_field(api_client, payload, field, message):
     product = ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.put(f"/api/products/{product.pk}", {**LAPTOP, **payload}, format="json")
 
     assert_invalid(response, field, message)
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 def test_patch_changes_only_the_fields_sent_and_needs_no_stock_quantity(api_client):
@@ -424,12 +423,12 @@ def test_patch_with_an_empty_sku_clears_it(api_client):
 def test_patch_refuses_another_products_sku(api_client):
     ProductFactory(sku="LAPTOP-001")
     product = ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.patch(f"/api/products/{product.pk}", {"sku": "LAPTOP-001"}, format="json")
 
     assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 @pytest.mark.parametrize("payload, field, message", [
@@ -440,23 +439,23 @@ def test_patch_refuses_another_products_sku(api_client):
 ])
 def test_patch_refuses_an_invalid_field(api_client, payload, field, message):
     product = ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.patch(f"/api/products/{product.pk}", payload, format="json")
 
     assert_invalid(response, field, message)
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_update_of_an_absent_product_is_404(api_client, method):
     ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = getattr(api_client, method)(f"/api/products/{absent_id(Product)}", LAPTOP, format="json")
 
     assert_problem(response, 404, "Product not found")
-    assert all_rows(Product) == before
+    assert database_state() == before
 
 
 # --- Delete -------------------------------------------------------------------------------------
@@ -475,12 +474,12 @@ def test_delete_answers_204_and_removes_the_product(api_client, path):
 def test_delete_is_refused_for_a_product_with_order_items(api_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 3)])
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.delete(f"/api/products/{product.pk}")
 
     assert_problem(response, 400, "Cannot delete product with existing order items")
-    assert all_rows(Product) == before
+    assert database_state() == before
     assert Product.objects.get(pk=product.pk).stock_quantity == 7
     assert list(Order.objects.values_list("pk", flat=True)) == [order.pk]
     assert list(OrderItem.objects.values_list("product_id", "quantity")) == [(product.pk, 3)]
@@ -488,9 +487,9 @@ def test_delete_is_refused_for_a_product_with_order_items(api_client):
 
 def test_delete_of_an_absent_product_is_404(api_client):
     ProductFactory()
-    before = all_rows(Product)
+    before = database_state()
 
     response = api_client.delete(f"/api/products/{absent_id(Product)}")
 
     assert_problem(response, 404, "Product not found")
-    assert all_rows(Product) == before
+    assert database_state() == before

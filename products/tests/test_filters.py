@@ -1,7 +1,7 @@
 """Finding products: ?search=, ?category=, ?is_active=, ?sku=, ?min_price=, ?max_price=, ?in_stock=, ?ordering=."""
 import pytest
 
-from products.tests.factories import ProductFactory
+from orderservice.testing.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,10 +2,9 @@
 import pytest
 
 from orderservice.domain.rules import RuleViolation
-from products.models import Product
-from products.models import MAX_STOCK
+from orderservice.testing.factories import ProductFactory
+from products.models import MAX_STOCK, Product
 from products.services import product_adjust_stock
-from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
