@@ -1,8 +1,5 @@
 """Fixtures every test can use: a real JWKS server on loopback, API clients with or without a token, the
 business events a test caused, and a headless browser."""
-import sys
-from functools import partial
-
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -44,20 +41,16 @@ def logged_events(monkeypatch):
     """A function returning the business events logged so far, as [{"event": name, **fields}], whatever the
     log output looks like. Like the log lines, they count once their transaction commits, which a test's own
     transaction never does: see `committed`."""
-    from django.db import transaction
-
     from orderservice.observability import events
 
     logged = []
-    log = events.business_event
+    emit = events._emit  # the one function every business event goes through once its transaction commits
 
-    def business_event(event: str, **fields) -> None:
-        log(event, **fields)
-        transaction.on_commit(partial(logged.append, {"event": event, **fields}))
+    def emit_and_record(event: str, fields: dict) -> None:
+        emit(event, fields)
+        logged.append({"event": event, **fields})
 
-    for module in list(sys.modules.values()):  # every module that imported it: services, viewsets, admin
-        if getattr(module, "business_event", None) is log:
-            monkeypatch.setattr(module, "business_event", business_event)
+    monkeypatch.setattr(events, "_emit", emit_and_record)
     return lambda: list(logged)
 
 
