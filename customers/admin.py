@@ -18,8 +18,8 @@ class CustomerOrderInline(ReadOnlyInline):
 
 @admin.register(Customer)
 class CustomerAdmin(RulesAdmin):
-    list_display = ["name", "email", "phone", "order_count"]
-    search_fields = ["first_name", "last_name", "email"]
+    list_display = ["name", "email", "phone", "user_id", "order_count"]
+    search_fields = ["first_name", "last_name", "email", "user_id"]
     inlines = [CustomerOrderInline]
     delete_refused_message = DELETE_REFUSED_MESSAGE
     event_prefix = "customer"

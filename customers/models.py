@@ -5,6 +5,7 @@ from orderservice.models import TimestampedModel
 
 DUPLICATE_EMAIL_MESSAGE = "Customer with this email already exists"
 DELETE_REFUSED_MESSAGE = "Cannot delete customer with existing orders"
+DUPLICATE_USER_MESSAGE = "Another customer is already linked to this user_id"
 
 
 class CustomerManager(models.Manager):
@@ -13,13 +14,18 @@ class CustomerManager(models.Manager):
 
 
 class Customer(TimestampedModel):
-    """Someone who places orders; identified by an email address unique regardless of case."""
+    """Someone who places orders; identified by an email address unique regardless of case, and linked to at most
+    one user of the User Service (`user_id`)."""
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(max_length=255)
     phone = models.CharField(max_length=20, null=True, blank=True)
     address = models.CharField(max_length=500, null=True, blank=True)
+    # The User Service's subject (a token's `sub`) this customer is: a token without customer permissions
+    # sees and changes only this customer and its orders. NULL for customers no user is linked to.
+    user_id = models.CharField(max_length=255, null=True, blank=True, unique=True,
+                               error_messages={"unique": DUPLICATE_USER_MESSAGE})
 
     objects = CustomerManager()
 

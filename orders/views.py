@@ -6,12 +6,13 @@ from rest_framework.response import Response
 
 from orderservice.api.idempotency import idempotent
 from orderservice.api.viewsets import FastReadMixin, ResourceViewSet
+from orderservice.auth.permissions import ORDERS_READ, ORDERS_WRITE, note_outside_own_objects, refuse
 
 from customers.models import Customer
 
 from . import services
 from .filters import OrderFilter
-from .models import Order
+from .models import Order, OrderStatus
 from .serializers import OrderCreateSerializer, OrderSerializer, OrderStatusSerializer, OrderUpdateSerializer
 
 
@@ -25,10 +26,35 @@ class OrderListing:
     ordering = ["-order_date", "-id"]
 
 
+def check_customer_may_change(request, order: Order, changes: dict) -> None:
+    """What a token without orders:write may do to its own order: cancel it while Pending or Processing (the
+    lifecycle allows nothing else), and change its notes and shipping address while it is Pending."""
+    wanted = changes.get("status", order.status)
+    if wanted not in (order.status, OrderStatus.CANCELLED):
+        raise refuse(request, ORDERS_WRITE, f"Changing an order's status to {wanted} needs the permission "
+                                            f"{ORDERS_WRITE}; a customer may only cancel")
+    if changes.keys() - {"status"} and order.status != OrderStatus.PENDING:
+        raise refuse(request, ORDERS_WRITE, f"Changing a {order.status} order needs the permission {ORDERS_WRITE}; "
+                                            "a customer may change only a Pending one")
+
+
 class OrderViewSet(OrderListing, ResourceViewSet):
-    """Orders, each with its customer and its items; every change goes through `services`."""
+    """Orders, each with its customer and its items; every change goes through `services`. Staff with
+    orders:read/orders:write see and change every order; any other token only its own customer's, as
+    `check_customer_may_change` allows."""
 
     queryset = Order.objects.all()  # the read path fetches each order's customer and items itself
+    required_permission = {
+        "list": ORDERS_READ, "retrieve": ORDERS_READ,
+        "create": ORDERS_WRITE, "update": ORDERS_WRITE, "partial_update": ORDERS_WRITE,
+        "change_status": ORDERS_WRITE, "destroy": ORDERS_WRITE,
+    }
+    customer_may = frozenset(required_permission)  # each on its own orders only, within the rules above
+
+    def get_queryset(self):
+        if self.acting_as_customer:
+            return Order.objects.filter(customer__user_id=self.request.user.id)
+        return Order.objects.all()
 
     def answer(self, order: Order, status_code=status.HTTP_200_OK, headers=None) -> Response:
         """The order as GET shows it, read back with its customer and items."""
@@ -45,6 +71,10 @@ class OrderViewSet(OrderListing, ResourceViewSet):
     def create(self, request, *args, **kwargs):
         payload = OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if self.acting_as_customer and not Customer.objects.filter(
+                pk=payload.validated_data["customer_id"], user_id=request.user.id).exists():
+            raise refuse(request, ORDERS_WRITE, f"Placing an order for another customer needs the permission "
+                                                f"{ORDERS_WRITE}")
         order = services.order_create(
             customer_id=payload.validated_data["customer_id"],
             lines=[services.OrderLine(**line) for line in payload.validated_data["order_items"]],
@@ -58,6 +88,8 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         order = self.get_object()
         payload = OrderUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if self.acting_as_customer:
+            check_customer_may_change(request, order, payload.validated_data)
         return self.answer(services.order_update(order_id=order.pk, **payload.validated_data))
 
     @extend_schema(request=OrderUpdateSerializer, responses={200: OrderSerializer})
@@ -70,6 +102,8 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         order = self.get_object()
         payload = OrderStatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if self.acting_as_customer:
+            check_customer_may_change(request, order, payload.validated_data)
         return self.answer(services.order_change_status(order_id=order.pk, status=payload.validated_data["status"]))
 
     def perform_destroy(self, instance):
@@ -77,13 +111,22 @@ class OrderViewSet(OrderListing, ResourceViewSet):
 
 
 class CustomerOrderList(OrderListing, FastReadMixin, generics.ListAPIView):
-    """GET /api/customers/{id}/orders: one customer's orders, listed like GET /api/orders."""
+    """GET /api/customers/{id}/orders: one customer's orders, listed like GET /api/orders; without orders:read,
+    only the caller's own customer's."""
 
     queryset = Order.objects.all()
+    action = "list"
+    required_permission = {"list": ORDERS_READ}
+    customer_may = frozenset({"list"})
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the view, not a request
             return super().get_queryset()
-        if not Customer.objects.filter(pk=self.kwargs["customer_id"]).exists():
+        customers = Customer.objects.filter(pk=self.kwargs["customer_id"])
+        if self.acting_as_customer:
+            customers = customers.filter(user_id=self.request.user.id)
+        if not customers.exists():
+            if self.acting_as_customer:
+                note_outside_own_objects(self.request, self.kwargs["customer_id"])
             raise NotFound("Customer not found")
         return Order.objects.filter(customer_id=self.kwargs["customer_id"])

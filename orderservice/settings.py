@@ -139,11 +139,11 @@ CORS_EXPOSE_HEADERS = ["Location"]
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["orderservice.auth.tokens.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["orderservice.auth.permissions.DeclaredPermission"],
     "DEFAULT_RENDERER_CLASSES": ["orderservice.api.renderers.FastJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "orderservice.api.renderers.JsonFirstContentNegotiation",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "orderservice.api.schema.PermissionDocumentingSchema",
     "DEFAULT_PAGINATION_CLASS": "orderservice.api.pagination.LinkHeaderPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "orderservice.api.filters.ListFilterBackend",
@@ -210,6 +210,12 @@ SIMPLE_JWT = {
     "JTI_CLAIM": None,
     "AUTH_TOKEN_CLASSES": ("orderservice.auth.tokens.UserServiceToken",),
 }
+
+# --- Authorization (orderservice/auth/permissions.py, CONTRACT.md section 5a) ------------------------
+AUTHZ_POLICY = os.environ.get("AUTHZ_POLICY", "permissions").strip().lower()
+if AUTHZ_POLICY not in ("permissions", "any-token"):
+    fail_start(f"AUTHZ_POLICY must be 'permissions' or 'any-token', not {AUTHZ_POLICY!r}")
+AUTHZ_ROLES = os.environ.get("AUTHZ_ROLES", "Admin=*")  # ROLE=perm,perm;ROLE=* (checked at start-up)
 
 # --- OpenAPI ------------------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {

@@ -9,7 +9,7 @@ from products.views import ProductViewSet
 
 from orderservice.observability.health import health, ready
 from orderservice.observability.metrics import metrics
-from orderservice.api.schema import OpenApiJsonView, RedocDocsView, SwaggerDocsView
+from orderservice.api.docs import OpenApiJsonView, RedocDocsView, SwaggerDocsView
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # /api/orders and /api/orders/ both work, without a redirect (a regex route)

@@ -1,13 +1,13 @@
 from rest_framework import serializers
 
 from orderservice.domain.money import largest_amount
-from orderservice.api.serializers import UniqueFieldSaveMixin
+from orderservice.api.serializers import UniqueFieldsSaveMixin
 
 from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product
 
 
-class ProductSerializer(UniqueFieldSaveMixin, serializers.ModelSerializer):
-    unique_field, unique_message = "sku", DUPLICATE_SKU_MESSAGE
+class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
+    unique_fields = {"sku": ("exact", DUPLICATE_SKU_MESSAGE)}
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, default=0)
 
     class Meta:

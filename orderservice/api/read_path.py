@@ -176,14 +176,14 @@ def represent_one(serializer_class, queryset: QuerySet, pk):
     """One object's JSON by its id, or None when there is none (or the id cannot be one)."""
     plan = plan_for(serializer_class)
     try:
-        if queryset.query.has_filters():  # a narrowed queryset: only the ORM can say what it selects
-            found, joined = list(rows(serializer_class, queryset.filter(pk=pk))), False
-        else:  # its nested objects joined into the same query, and into its items'
-            found = _select(plan, "pk", [_checked_id(plan.model._meta.pk.to_python(pk))], joined=True)
-            joined = True
+        pk = _checked_id(plan.model._meta.pk.to_python(pk))
+        if queryset.query.has_filters():  # narrowed (one customer's): the ORM builds it, nested objects joined
+            found = list(queryset.filter(pk=pk).values(*plan.joined_columns))
+        else:  # its nested objects joined into the same query (and into its items'), compiled once
+            found = _select(plan, "pk", [pk], joined=True)
     except (TypeError, ValueError, OverflowError, DjangoValidationError):
         return None
-    return _represent(plan, found, joined)[0] if found else None
+    return _represent(plan, found, joined=True)[0] if found else None
 
 
 def _checked_id(value):

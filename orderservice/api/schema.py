@@ -1,9 +1,7 @@
 """drf-spectacular: how the schema describes this service."""
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.renderers import OpenApiJsonRenderer
-from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 
 def document_api_once(endpoints):
@@ -21,39 +19,6 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                                                    bearer_format="JWT")
 
 
-# The docs pages may load only what this service serves. ReDoc's bundle always shows Redocly's logo from
-# cdn.redoc.ly; this policy stops the browser from fetching it (ReDoc then leaves the image out).
-DOCS_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-                                "worker-src 'self' blob:; connect-src 'self'")
-
-
-class SelfContainedDocsMixin:
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        response["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
-        return response
-
-
-class SwaggerDocsView(SelfContainedDocsMixin, SpectacularSwaggerView):
-    """/docs: Swagger UI from drf-spectacular-sidecar's files."""
-
-
-class RedocDocsView(SelfContainedDocsMixin, SpectacularRedocView):
-    """/redoc: ReDoc from drf-spectacular-sidecar's files."""
-
-
-class PlainJsonRenderer(OpenApiJsonRenderer):
-    media_type = "application/json"  # what browsers, curl and SDK generators expect from a .json URL
-
-
-class OpenApiJsonView(SpectacularJSONAPIView):
-    """/openapi.json, served as application/json."""
-
-    renderer_classes = [PlainJsonRenderer]
-
-
 PROBLEM_SCHEMA = {
     "type": "object",
     "description": "RFC 9457 problem details",
@@ -69,6 +34,33 @@ PROBLEM_SCHEMA = {
     },
     "required": ["type", "title", "status", "detail", "instance"],
 }
+
+
+class PermissionDocumentingSchema(AutoSchema):
+    """drf-spectacular's schema, with each operation's permission (the view's `required_permission` and
+    `customer_may`, orderservice.auth.permissions) said in its description and in `x-required-permission`,
+    and its 403 documented where a permission can refuse it."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        rules = getattr(self.view, "required_permission", None)
+        if operation is None or rules is None:
+            return operation
+        action = getattr(self.view, "action", None)
+        permission, as_customer = rules.get(action), action in self.view.customer_may
+        if permission is None:
+            rule = "**Permission:** any valid token."
+        elif as_customer:
+            rule = (f"**Permission:** `{permission}`. Without it, a token acts as the customer linked to its subject "
+                    f"(`user_id`): only that customer's own objects (another's is a 404), and a 403 naming "
+                    f"`{permission}` for what a customer may not do.")
+        else:
+            rule = f"**Permission:** `{permission}` (a 403 without it)."
+        operation["x-required-permission"] = permission
+        operation["description"] = f"{operation.get('description', '')}\n\n{rule}".strip()
+        if permission is not None:
+            operation["responses"].setdefault("403", _problem(f"The token lacks `{permission}` (`detail` names it)"))
+        return operation
 
 
 def _problem(description: str, **headers) -> dict:

@@ -1,10 +1,11 @@
-"""The one base viewset the three resources share."""
+"""The base views the resources share: reads through the fast read path, and the one base viewset."""
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from orderservice.auth.permissions import DeclaredRules, note_outside_own_objects
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 from orderservice.api.idempotency import idempotent
@@ -12,7 +13,7 @@ from orderservice.api.pagination import FetchedFirstPage
 from orderservice.api import read_path
 
 
-class FastReadMixin:
+class FastReadMixin(DeclaredRules):
     """GETs answered through the fast read path (orderservice.api.read_path): the same JSON as the
     serializer's, from plain rows. Filters, search, ordering and pagination work on those rows unchanged."""
 
@@ -40,7 +41,10 @@ class FastReadMixin:
         return found
 
     def not_found(self) -> NotFound:
-        # "Customer not found", as the old service said, for any id that matches nothing.
+        # "Customer not found", as the old service said, for any id that matches nothing, and for another
+        # customer's object, whose existence a customer must not learn.
+        if self.acting_as_customer:
+            note_outside_own_objects(self.request, self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
         return NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found")
 
 
@@ -74,8 +78,8 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
         name = self.queryset.model._meta.model_name
         business_event(f"{name}.{action}", **{f"{name}_id": object_id}, **fields)
 
-    def perform_create(self, serializer):
-        super().perform_create(serializer)
+    def perform_create(self, serializer, **values):
+        serializer.save(**values)  # `values`: what the view sets beyond the request's body
         self.record("created", serializer.instance.pk)
 
     def perform_update(self, serializer):

@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import Token
 
 from orderservice.auth.devkeys import development_public_keys
 from orderservice.auth.keys import KEY_TYPES_BY_ALGORITHM_PREFIX, KeySet, KeySetSettings, SigningKeysUnavailable, UnknownSigningKey
+from orderservice.auth.permissions import permissions_of
 
 logger = logging.getLogger("orderservice.auth")
 
@@ -192,7 +193,7 @@ def _claim_values(token, names) -> list[str]:
 
 
 class ServiceUser(TokenUser):
-    """The caller, as the token describes them: `id` from `sub` or .NET's nameidentifier, and `roles`."""
+    """The caller, as the token describes them: `id` from `sub` or .NET's nameidentifier, `roles`, `permissions`."""
 
     @cached_property
     def id(self) -> str:
@@ -201,6 +202,11 @@ class ServiceUser(TokenUser):
     @cached_property
     def roles(self) -> frozenset[str]:
         return frozenset(_claim_values(self.token, ROLE_CLAIMS))
+
+    @cached_property
+    def permissions(self) -> frozenset[str]:
+        """What this token may do (orderservice.auth.permissions): its scopes and its roles' grants."""
+        return permissions_of(self.token, self.roles)
 
 
 class BearerTokenAuthentication(JWTStatelessUserAuthentication):

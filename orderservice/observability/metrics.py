@@ -20,6 +20,10 @@ REQUEST_DURATION = Histogram(
     ["view", "method", "status"])
 BUSINESS_EVENTS = Counter(
     "orderservice_business_events_total", "Business events by name, e.g. order.created", ["event"])
+AUTHORIZATION_REFUSALS = Counter(
+    "orderservice_authorization_refusals_total",
+    "Requests refused for a missing permission (by its name), or for another customer's object (own-objects)",
+    ["permission"])
 
 # Any other method is counted as "other": label values that clients choose would let them grow the metrics unbounded.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

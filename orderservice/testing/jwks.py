@@ -33,9 +33,11 @@ class SigningKey:
 
 
 def claims(subject: str | None = "test-user", **overrides) -> dict:
-    """The claims the User Service puts in a token; `overrides` replace or add claims, None removes one."""
+    """The claims the User Service puts in a staff member's token (role Admin: every permission); `overrides`
+    replace or add claims, None removes one (`roles=None`: a token that acts as the customer `subject` is)."""
     now = int(time.time())
-    payload = {"sub": subject, "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + 600, **overrides}
+    payload = {"sub": subject, "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + 600, "roles": ["Admin"],
+               **overrides}
     return {name: value for name, value in payload.items() if value is not None}
 
 
