@@ -11,8 +11,7 @@ from orders import services
 from orders.models import Order, OrderItem
 from orderservice.testing.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
 from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
-from orderservice.testing.state import database_state
-from products.models import Product
+from orderservice.testing.state import database_state, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +21,6 @@ ADD = "/admin/orders/order/add/"
 
 def change_url(order) -> str:
     return f"/admin/orders/order/{order.pk}/change/"
-
-
-def stock_of(product) -> int:
-    return Product.objects.get(pk=product.pk).stock_quantity
 
 
 def run_action(client, action: str, orders, **extra):

@@ -7,6 +7,7 @@ from django.contrib.admin.models import LogEntry
 
 from orderservice.testing.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
 from orderservice.testing.factories import ProductFactory, place_order
+from orderservice.testing.state import stock_of
 from products.admin import LOW_STOCK
 from products.models import Product
 
@@ -22,10 +23,6 @@ def change_url(product) -> str:
 
 def listed(response) -> list[str]:
     return [product.name for product in response.context["cl"].result_list]
-
-
-def stock_of(product) -> int:
-    return Product.objects.get(pk=product.pk).stock_quantity
 
 
 # --- The list ------------------------------------------------------------------------------------

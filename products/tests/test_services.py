@@ -3,14 +3,11 @@ import pytest
 
 from orderservice.domain.rules import RuleViolation
 from orderservice.testing.factories import ProductFactory
-from products.models import MAX_STOCK, Product
+from orderservice.testing.state import stock_of
+from products.models import MAX_STOCK
 from products.services import product_adjust_stock
 
 pytestmark = pytest.mark.django_db
-
-
-def stock_of(product) -> int:
-    return Product.objects.get(pk=product.pk).stock_quantity
 
 
 @pytest.mark.parametrize("change, stock", [(5, 15), (-4, 6), (-10, 0)])
