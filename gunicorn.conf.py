@@ -1,6 +1,6 @@
 """gunicorn for production: `gunicorn -c gunicorn.conf.py orderservice.wsgi:application`.
 
-Every value comes from the environment (README.md, "Production"); options on the command line win.
+Every value comes from the environment (docs/production.md); options on the command line win.
 """
 import multiprocessing
 import os

@@ -1,6 +1,6 @@
 """Settings for the Order Service: one file, read from the environment (and `.env` when present).
 
-Every variable is listed in README.md under "Configuration".
+Every variable is listed in docs/configuration.md.
 """
 import os
 from pathlib import Path
@@ -195,7 +195,7 @@ JWT_DEV_KEY_FILE = None if IS_PRODUCTION else Path(
     os.environ.get("JWT_DEV_KEY_FILE") or BASE_DIR / ".dev-keys" / "jwt-signing-key.pem")
 
 SIMPLE_JWT = {
-    # A resource server: it verifies tokens the User Service signed (see orderservice/authentication.py).
+    # A resource server: it verifies tokens the User Service signed (see orderservice/auth/tokens.py).
     "ALGORITHM": JWT_ALGORITHMS[0],
     "SIGNING_KEY": None,
     "VERIFYING_KEY": None,
@@ -245,7 +245,7 @@ ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")
 # --- Idempotency-Key on POST ------------------------------------------------------------------------
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)  # a retry within this replays; purged after
 
-# --- Logs and metrics (orderservice/logs.py, orderservice/metrics.py) ----------------------------------
+# --- Logs and metrics (orderservice/observability/) ------------------------------------------------------
 LOG_FORMAT = log_format()  # json in production, console (readable) in development
 LOG_LEVEL = log_level()
 LOG_SQL = env_bool("LOG_SQL", default=False)  # every SQL statement with its parameters
