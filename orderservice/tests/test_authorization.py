@@ -5,6 +5,10 @@ The world of each test: customers A (linked to user-a) and B (user-b) with one P
 (linked to A, to B, or to no customer), a token per single permission, the Admin role, and a token without
 permissions under AUTHZ_POLICY=any-token.
 """
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
@@ -16,6 +20,8 @@ from orderservice.testing.factories import CustomerFactory, ProductFactory, plac
 from products.models import Product
 
 pytestmark = pytest.mark.django_db
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 PERMISSIONS = ["catalog:write", "customers:read", "customers:write", "orders:read", "orders:write"]
 CALLERS = ["nobody", "customer A", "customer B", *PERMISSIONS, "Admin", "any-token"]
@@ -357,3 +363,43 @@ def test_a_customers_reads_take_at_most_one_query_more_than_staffs(jwks_server, 
     with django_assert_num_queries(queries):
         assert client.get(path).status_code == 200
 
+
+
+# --- configuration and the development token --------------------------------------------------------------------
+
+
+def manage_py(*arguments, **environment) -> subprocess.CompletedProcess:
+    import os
+
+    env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": "sqlite:///:memory:", **environment}
+    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_any_token_policy_warns_at_start_up_and_the_default_does_not():
+    warned = manage_py("check", AUTHZ_POLICY="any-token")
+    assert warned.returncode == 0 and "AUTHZ_POLICY=any-token: every valid token may do everything" in warned.stderr
+    assert "any-token" not in manage_py("check").stderr
+
+
+@pytest.mark.parametrize("roles, says", [
+    ("Admin=*;Warehouse=orders:read,orders:delete", "unknown permission(s) orders:delete for role 'Warehouse' "
+     "(known: catalog:write, customers:read, customers:write, orders:read, orders:write, or *)"),
+    ("Admin", "'Admin' is not ROLE=permission,permission or ROLE=*"),
+])
+def test_a_wrong_authz_roles_stops_start_up_with_one_line(roles, says):
+    result = manage_py("check", AUTHZ_ROLES=roles)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"configuration error: AUTHZ_ROLES: {says}"]
+
+
+def test_devtoken_scopes_are_what_the_token_grants(jwks_server, world, tmp_path):
+    import jwt
+
+    result = manage_py("devtoken", "--sub", "clerk-9", "--scope", "orders:read", "--scope", "catalog:write",
+                       JWT_DEV_KEY_FILE=str(tmp_path / "key.pem"))
+    assert result.returncode == 0, result.stderr
+    claims = jwt.decode(result.stdout.strip(), options={"verify_signature": False})
+    assert (claims["sub"], claims["scope"], "roles" in claims) == ("clerk-9", "orders:read catalog:write", False)
+    refused = manage_py("devtoken", "--scope", "orders:everything", JWT_DEV_KEY_FILE=str(tmp_path / "key.pem"))
+    assert refused.returncode != 0 and "invalid choice: 'orders:everything'" in refused.stderr
