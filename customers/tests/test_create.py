@@ -20,7 +20,7 @@ def test_create_answers_201_with_the_customer(api_client):
 
     assert response.status_code == 201
     customer = Customer.objects.get()
-    assert without_timestamps(response.json()) == {"id": customer.pk, **NEW_CUSTOMER}
+    assert without_timestamps(response.json()) == {"id": customer.pk, **NEW_CUSTOMER, "user_id": None}
     assert response.json() == customer_json(customer)
 
 
@@ -32,7 +32,7 @@ def test_create_with_only_required_fields_stores_null_for_the_rest(api_client):
     customer = Customer.objects.get()
     assert without_timestamps(response.json()) == {
         "id": customer.pk, "first_name": "Jane", "last_name": "Smith", "email": "jane@example.com",
-        "phone": None, "address": None}
+        "phone": None, "address": None, "user_id": None}
     assert (customer.phone, customer.address) == (None, None)
 
 
@@ -44,7 +44,7 @@ def test_create_accepts_camel_case_names(api_client):
     customer = Customer.objects.get()
     assert without_timestamps(response.json()) == {
         "id": customer.pk, "first_name": "Jane", "last_name": "Smith", "email": "jane@example.com",
-        "phone": None, "address": None}
+        "phone": None, "address": None, "user_id": None}
     assert (customer.first_name, customer.last_name) == ("Jane", "Smith")
 
 
@@ -68,7 +68,7 @@ def test_create_accepts_the_longest_allowed_values(api_client):
 
     assert response.status_code == 201
     customer = Customer.objects.get()
-    assert without_timestamps(customer_json(customer)) == {"id": customer.pk, **payload}
+    assert without_timestamps(customer_json(customer)) == {"id": customer.pk, **payload, "user_id": None}
 
 
 def test_create_requires_names_and_email(api_client):

@@ -23,7 +23,7 @@ def test_put_replaces_the_customer(api_client):
     response = api_client.put(f"/api/customers/{customer.pk}", NEW_CUSTOMER, format="json")
 
     assert response.status_code == 200
-    assert without_timestamps(response.json()) == {"id": customer.pk, **NEW_CUSTOMER}
+    assert without_timestamps(response.json()) == {"id": customer.pk, **NEW_CUSTOMER, "user_id": None}
     assert response.json() == customer_json(customer)
     customer.refresh_from_db()
     assert customer.created_at == created_at
@@ -103,7 +103,7 @@ def test_patch_changes_only_the_fields_sent(api_client):
 
     assert response.status_code == 200
     assert without_timestamps(response.json()) == {"id": customer.pk, **NEW_CUSTOMER, "phone": "+1999",
-                                                   "last_name": "Roe"}
+                                                   "last_name": "Roe", "user_id": None}
     assert response.json() == customer_json(customer)
     customer.refresh_from_db()
     assert customer.updated_at > stale

@@ -37,8 +37,9 @@ def test_retrieve_returns_every_field(api_client):
 
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["id", "first_name", "last_name", "email", "phone", "address", "created_at", "updated_at"]
-    assert without_timestamps(body) == {"id": customer.pk, **NEW_CUSTOMER}
+    assert list(body) == ["id", "first_name", "last_name", "email", "phone", "address", "user_id", "created_at",
+                          "updated_at"]
+    assert without_timestamps(body) == {"id": customer.pk, **NEW_CUSTOMER, "user_id": None}
     assert body == customer_json(customer)
 
 
@@ -50,4 +51,4 @@ def test_retrieve_shows_null_for_empty_optional_fields(api_client):
     assert response.status_code == 200
     assert without_timestamps(response.json()) == {
         "id": customer.pk, "first_name": customer.first_name, "last_name": customer.last_name,
-        "email": customer.email, "phone": None, "address": None}
+        "email": customer.email, "phone": None, "address": None, "user_id": None}

@@ -45,6 +45,7 @@ def customer_json(customer: Customer) -> dict:
     customer = Customer.objects.get(pk=customer.pk)
     return {"id": customer.pk, "first_name": customer.first_name, "last_name": customer.last_name,
             "email": customer.email, "phone": customer.phone, "address": customer.address,
+            "user_id": customer.user_id,
             "created_at": iso(customer.created_at), "updated_at": iso(customer.updated_at)}
 
 

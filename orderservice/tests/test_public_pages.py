@@ -33,7 +33,7 @@ def test_openapi_json_is_json_and_documents_every_operation_once(anonymous_clien
         ("/api/orders", "get"), ("/api/orders", "post"),
         ("/api/orders/{id}", "get"), ("/api/orders/{id}", "put"), ("/api/orders/{id}", "patch"),
         ("/api/orders/{id}", "delete"), ("/api/orders/{id}/status", "put"),
-        ("/api/customers/{customer_id}/orders", "get"),
+        ("/api/customers/{customer_id}/orders", "get"), ("/api/customers/me", "get"),
     }
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -80,7 +80,7 @@ def test_every_filter_and_ordering_is_documented(schema):
 
 def test_errors_are_documented_as_problem_documents(schema):
     post = schema["paths"]["/api/orders"]["post"]["responses"]
-    assert set(post) == {"201", "400", "401", "413", "415", "422", "429", "503"}
+    assert set(post) == {"201", "400", "401", "403", "413", "415", "422", "429", "503"}
     assert list(post["400"]["content"]) == ["application/problem+json"]
     assert set(schema["paths"]["/api/products/{id}"]["get"]["responses"]) == {"200", "401", "404", "429", "503"}
     assert "400" in schema["paths"]["/api/customers/{id}"]["delete"]["responses"]
