@@ -8,14 +8,6 @@ from orderservice.testing.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_list_is_an_empty_array_without_customers(api_client):
-    response = api_client.get("/api/customers")
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == []
-
-
 def test_list_orders_by_last_name_then_first_name(api_client):
     john_smith = CustomerFactory(first_name="John", last_name="Smith")
     jane_doe = CustomerFactory(first_name="Jane", last_name="Doe")

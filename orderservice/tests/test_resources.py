@@ -1,53 +1,16 @@
-"""What every resource (customers, products, orders) does alike, written once: its routes at /api/ and
-/api/v1/, with or without a trailing slash; 401 without a token; 404 "<Model> not found" for an id that is no
-row's; 405 for a method a route does not have; 400 or 415 for a body that is not a JSON object; 201 with a
-`Location` that leads to the new row; a POST retried with its Idempotency-Key answered once. Every refusal
-leaves the database as it was."""
-from dataclasses import dataclass
-from typing import Callable
-
+"""What every resource (customers, products, orders) does alike on its routes, written once and parametrized
+over them: the routes answer at /api/ and /api/v1/, with or without a trailing slash; 201 with a `Location`
+that leads to the new row; 401 without a token; 404 "<Model> not found" for an id that is no row's; 405 for a
+method a route does not have; 400 or 415 for a body that is not a JSON object; a POST retried with its
+Idempotency-Key answered once. Every refusal leaves the database as it was. What they do alike with the
+fields they are sent is in test_resource_fields.py."""
 import pytest
-from django.db import models
 
-from customers.models import Customer
-from orders.models import Order
-from orderservice.testing.api import absent_id, assert_problem, customer_json, order_json, product_json
-from orderservice.testing.bodies import LAPTOP, NEW_CUSTOMER, order_request
-from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
+from orderservice.testing.api import absent_id, assert_problem
+from orderservice.testing.resources import ORDERS, RESOURCES, Resource
 from orderservice.testing.state import database_state
-from products.models import Product
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass(frozen=True)
-class Resource:
-    path: str  # under /api/ and /api/v1/
-    model: type[models.Model]
-    make: Callable[[], models.Model]  # one row, as the resource's own tests make it
-    new: Callable[[], dict]  # a body POST accepts; the rows it refers to are made when it is called
-    change: dict  # a body PUT and PATCH accept
-    json: Callable[[models.Model], dict]  # the row as GET shows it
-    not_found: str  # the detail of a 404 for an id that is no row's
-    routes: tuple[tuple[str, str], ...] = ()  # (method, route) beyond the collection and item routes
-
-    def __str__(self):
-        return self.path
-
-
-CUSTOMERS = Resource(
-    "customers", Customer, CustomerFactory, new=lambda: NEW_CUSTOMER, change=NEW_CUSTOMER,
-    json=customer_json, not_found="Customer not found")
-PRODUCTS = Resource(
-    "products", Product, ProductFactory, new=lambda: LAPTOP, change=LAPTOP,
-    json=product_json, not_found="Product not found")
-ORDERS = Resource(
-    "orders", Order, lambda: place_order(items=[(ProductFactory(stock_quantity=10), 2)]),
-    new=lambda: order_request(CustomerFactory(), (ProductFactory(), 1)),
-    change={"notes": "Ring twice"},
-    json=order_json, not_found="Order not found",
-    routes=(("put", "/{id}/status"),))
-RESOURCES = [CUSTOMERS, PRODUCTS, ORDERS]
 
 COLLECTION = [("get", ""), ("post", "")]
 ITEM = [("get", "/{id}"), ("put", "/{id}"), ("patch", "/{id}"), ("delete", "/{id}")]
@@ -70,11 +33,6 @@ def body_for(resource: Resource, method: str, route: str) -> dict | None:
 
 def location(path: str, row_id: int) -> str:
     return "http://testserver" + path.rstrip("/") + f"/{row_id}"
-
-
-def write(client, method: str, path: str, body, content_type: str):
-    """A request whose body is sent as it is, not encoded by the test client."""
-    return getattr(client, method)(path, body, content_type=content_type)
 
 
 # --- Tokens ----------------------------------------------------------------------------------------
@@ -107,6 +65,14 @@ def test_a_token_that_is_no_jwt_is_refused(anonymous_client, resource):
 
 
 # --- Both prefixes, with or without a trailing slash ---------------------------------------------
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=str)
+def test_the_list_is_an_empty_array_without_rows(api_client, resource):
+    response = api_client.get(f"/api/{resource}")
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    assert response.json() == []
+
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
@@ -230,7 +196,7 @@ def test_a_body_that_is_no_json_object_is_refused(api_client, resource, method, 
     row = resource.make()
     before = database_state()
 
-    response = write(api_client, method, f"/api/{resource}{route.format(id=row.pk)}", body, content_type)
+    response = getattr(api_client, method)(f"/api/{resource}{route.format(id=row.pk)}", body, content_type=content_type)
 
     assert_problem(response, status, detail)
     assert database_state() == before

@@ -1,5 +1,6 @@
-"""Creating products: POST /api/products, its defaults, the price and stock it accepts, and the SKU that
-must be unique when there is one (CONTRACT.md sections 3 and 6)."""
+"""Creating products: POST /api/products, its defaults, the price and stock it accepts, and the products
+without a SKU (CONTRACT.md sections 3 and 6). What every resource's POST does alike (required fields, length
+limits, a value another row has) is in orderservice/tests/test_resources.py."""
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,6 @@ from products.models import Product
 pytestmark = pytest.mark.django_db
 
 DUPLICATE_SKU = "Product with this SKU already exists"
-REQUIRED = "This field is required."
 
 
 def test_create_answers_201_with_the_product(api_client):
@@ -63,33 +63,6 @@ def test_create_accepts_the_longest_allowed_values_and_the_smallest_price(api_cl
     assert response.status_code == 201
     product = Product.objects.get()
     assert without_timestamps(product_json(product)) == {"id": product.pk, **payload}
-
-
-def test_create_requires_name_and_price(api_client):
-    response = api_client.post("/api/products", {"sku": "X-1"}, format="json")
-
-    assert_problem(response, 400, f"name: {REQUIRED}; price: {REQUIRED}", {"name": [REQUIRED], "price": [REQUIRED]})
-    assert Product.objects.count() == 0
-
-
-@pytest.mark.parametrize("name, message", [
-    ("", "This field may not be blank."),
-    ("   ", "This field may not be blank."),
-    (None, "This field may not be null."),
-])
-def test_create_refuses_an_empty_name(api_client, name, message):
-    response = api_client.post("/api/products", {**LAPTOP, "name": name}, format="json")
-
-    assert_invalid(response, "name", message)
-    assert Product.objects.count() == 0
-
-
-@pytest.mark.parametrize("field, limit", [("name", 200), ("description", 1000), ("sku", 50), ("category", 100)])
-def test_create_refuses_a_value_over_its_length_limit(api_client, field, limit):
-    response = api_client.post("/api/products", {**LAPTOP, field: "x" * (limit + 1)}, format="json")
-
-    assert_invalid(response, field, f"Ensure this field has no more than {limit} characters.")
-    assert Product.objects.count() == 0
 
 
 @pytest.mark.parametrize("price, message", [
@@ -152,16 +125,6 @@ def test_an_empty_sku_is_stored_as_null_and_many_products_may_have_none(api_clie
     assert [response.status_code for response in (first, second, third, fourth)] == [201, 201, 201, 201]
     assert [response.json()["sku"] for response in (first, second, third, fourth)] == [None, None, None, None]
     assert list(Product.objects.values_list("sku", flat=True)) == [None, None, None, None]
-
-
-def test_create_refuses_a_sku_already_taken(api_client):
-    ProductFactory(sku="LAPTOP-001")
-    before = database_state()
-
-    response = api_client.post("/api/products", LAPTOP, format="json")
-
-    assert_problem(response, 400, DUPLICATE_SKU, {"sku": [DUPLICATE_SKU]})
-    assert database_state() == before
 
 
 def test_database_refuses_a_duplicate_sku_the_check_missed(api_client, monkeypatch):

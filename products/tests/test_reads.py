@@ -11,14 +11,6 @@ from orderservice.testing.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_list_is_an_empty_array_without_products(api_client):
-    response = api_client.get("/api/products")
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == []
-
-
 def test_list_orders_by_name(api_client):
     mouse = ProductFactory(name="Wireless Mouse")
     laptop = ProductFactory(name="Laptop Computer")
