@@ -1,18 +1,21 @@
-"""The API docs, opened in headless Chromium from the service under gunicorn: they render every operation
-and make no request to any other host (no CDN, no web fonts)."""
+"""The API docs, opened in headless Chromium from the service under gunicorn: they render every operation,
+make no request to any other host (no CDN, no web fonts), and Swagger UI calls the API with a pasted token."""
 from pathlib import Path
 
 import pytest
 
-from orderservice.testing.live_service import Gunicorn, service_environment
+from orderservice.testing.live_service import Gunicorn, manage, service_environment
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def service(jwks_server, tmp_path_factory):
-    database = tmp_path_factory.mktemp("docs") / "unused.db"  # the docs never touch the database
-    instance = Gunicorn(service_environment(f"sqlite:///{database}", jwks_server.url), workers=1)
+    database = tmp_path_factory.mktemp("docs") / "service.db"
+    environment = service_environment(f"sqlite:///{database}", jwks_server.url)
+    manage(environment, "migrate", "--noinput")  # for "Try it out"; the docs themselves never touch it
+    manage(environment, "loaddata", "seed")
+    instance = Gunicorn(environment, workers=1)
     yield instance.url
     instance.stop()
 
@@ -58,4 +61,21 @@ def test_redoc_shows_the_operations_from_our_own_files_without_web_fonts(browser
     text = page.inner_text("body")
     assert "Order Service" in text and "/api/customers/{customer_id}/orders" in text
     assert_only_own_requests(requested, service)
+    page.close()
+
+
+def test_swagger_ui_authorize_sends_a_pasted_token_with_try_it_out(browser, service, jwks_server):
+    page, _requested = open_page(browser, f"{service}/docs")
+    page.click("button.authorize")
+    page.locator(".modal-ux input").first.fill(jwks_server.token("swagger-user", roles=None, scope="catalog:write"))
+    page.locator(".modal-ux button.authorize").click()
+    page.locator(".modal-ux button.btn-done").click()
+    operation = page.locator("#operations-products-products_list")
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tr.response .response-col_status").first
+    status.wait_for(timeout=15000)
+    assert status.inner_text().strip() == "200"
+    assert "Wireless Mouse" in operation.locator(".live-responses-table").inner_text()
     page.close()
