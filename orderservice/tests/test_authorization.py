@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from customers.models import Customer
 from orders.models import Order
 from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
+from orderservice.testing.state import database_state
 from products.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -133,10 +134,6 @@ def body_for(method: str, template: str, world: World) -> dict | None:
     }.get((method, template))
 
 
-def state(world: World) -> dict:
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in (Customer, Product, Order)}
-
-
 def call(client, method: str, template: str, world: World):
     path = template
     for name in ("order_A", "order_B", "A", "B", "C", "P1", "P2"):
@@ -149,7 +146,7 @@ def call(client, method: str, template: str, world: World):
 def test_every_endpoint_answers_each_caller_as_section_5a_says(jwks_server, world, method, template, caller):
     expected = TABLE[method, template][caller]
     status, rows = expected if isinstance(expected, tuple) else (expected, None)
-    before = state(world)
+    before = database_state()
     with override_settings(AUTHZ_POLICY="any-token" if caller == "any-token" else "permissions"):
         response = call(client_for(jwks_server, caller), method, template, world)
     assert response.status_code == status, (response.status_code, response.content[:300])
@@ -158,7 +155,7 @@ def test_every_endpoint_answers_each_caller_as_section_5a_says(jwks_server, worl
             Product if "products" in template else Order
         assert sorted(world.name_of(model, row["id"]) for row in response.json()) == sorted(rows)
     if status >= 400:
-        assert state(world) == before  # a refusal changes nothing
+        assert database_state() == before  # a refusal changes nothing
     if status == 403:
         assert response.json()["detail"].startswith(("This needs the permission", "Changing an order", "Placing"))
 
@@ -209,7 +206,7 @@ def test_a_cursor_from_another_callers_link_header_pages_only_through_ones_own_o
 
 
 def test_a_customer_cannot_change_cancel_or_delete_another_customers_order(customer_a, world):
-    before = state(world)
+    before = database_state()
     order = f"/api/orders/{world.order_B.pk}"
     for response in (customer_a.put(order, {"notes": "mine now"}, format="json"),
                      customer_a.patch(order, {"shipping_address": "My street"}, format="json"),
@@ -217,7 +214,7 @@ def test_a_customer_cannot_change_cancel_or_delete_another_customers_order(custo
                      customer_a.delete(order), customer_a.get(order)):
         assert response.status_code == 404
         assert response.json()["detail"] == "Order not found"
-    assert state(world) == before
+    assert database_state() == before
 
 
 def test_a_customer_may_cancel_its_own_pending_or_processing_order_and_nothing_else(customer_a, api_client, world):
@@ -235,12 +232,12 @@ def test_a_customer_may_cancel_its_own_pending_or_processing_order_and_nothing_e
 
 
 def test_a_customer_places_orders_only_as_itself(customer_a, world):
-    before = state(world)
+    before = database_state()
     response = customer_a.post("/api/orders", {"customer_id": world.B.pk, "order_items": [
         {"product_id": world.P1.pk, "quantity": 1}]}, format="json")
     assert (response.status_code, response.json()["detail"]) == (
         403, "Placing an order for another customer needs the permission orders:write")
-    assert state(world) == before
+    assert database_state() == before
 
 
 def test_an_idempotent_replay_never_shows_one_customers_order_to_another(jwks_server, world):
@@ -403,3 +400,19 @@ def test_devtoken_scopes_are_what_the_token_grants(jwks_server, world, tmp_path)
     assert (claims["sub"], claims["scope"], "roles" in claims) == ("clerk-9", "orders:read catalog:write", False)
     refused = manage_py("devtoken", "--scope", "orders:everything", JWT_DEV_KEY_FILE=str(tmp_path / "key.pem"))
     assert refused.returncode != 0 and "invalid choice: 'orders:everything'" in refused.stderr
+
+
+def test_staff_link_a_customer_to_a_user_on_its_admin_page_and_find_it_by_user_id(admin_client, jwks_server, world):
+    from orderservice.testing.admin_pages import form_fields
+
+    page = f"/admin/customers/customer/{world.C.pk}/change/"
+    saved = admin_client.post(page, {**form_fields(admin_client.get(page)), "user_id": "user-c"})
+    assert saved.status_code == 302
+    assert client_for(jwks_server, "nobody").get("/api/customers/me").status_code == 404
+    me = APIClient()
+    me.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token('user-c', roles=None)}")
+    assert me.get("/api/customers/me").json()["id"] == world.C.pk
+    assert world.C.email in admin_client.get("/admin/customers/customer/", {"q": "user-c"}).content.decode()
+    taken = admin_client.post(page, {**form_fields(admin_client.get(page)), "user_id": "user-a"})
+    assert taken.status_code == 200 and "Another customer is already linked to this user_id" in taken.content.decode()
+    assert Customer.objects.get(pk=world.C.pk).user_id == "user-c"
