@@ -81,7 +81,8 @@ def start_jwks(private_key) -> ThreadingHTTPServer:
 
 def mint_token(private_key, lifetime: int) -> str:
     now = int(time.time())
-    claims = {"sub": "bench", "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + lifetime}
+    claims = {"sub": "bench", "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + lifetime,
+              "roles": ["Admin"]}  # staff: every permission (docs/authorization.md)
     return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": "bench"})
 
 
