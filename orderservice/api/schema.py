@@ -92,6 +92,8 @@ def document_errors_and_headers(result, generator, request, public):
                 errors["400"] = _problem("Invalid input, or a business rule refused it (see `detail`)")
             if "{" in path:
                 errors["404"] = _problem("No such resource")
+            elif path.endswith("/me"):
+                errors["404"] = _problem("No customer is linked to this token's subject")
             if "requestBody" in operation:
                 errors["413"] = _problem("The body is larger than MAX_REQUEST_BODY_BYTES")
                 errors["415"] = _problem("The body is not application/json")
