@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models.functions import Lower
 
+from orderservice.domain.text import multi_line_text, one_line_text
 from orderservice.models import TimestampedModel
 
 DUPLICATE_EMAIL_MESSAGE = "Customer with this email already exists"
@@ -17,14 +18,14 @@ class Customer(TimestampedModel):
     """Someone who places orders; identified by an email address unique regardless of case, and linked to at most
     one user of the User Service (`user_id`)."""
 
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=255)
-    phone = models.CharField(max_length=20, null=True, blank=True)
-    address = models.CharField(max_length=500, null=True, blank=True)
+    first_name = models.CharField(max_length=100, validators=[one_line_text])
+    last_name = models.CharField(max_length=100, validators=[one_line_text])
+    email = models.EmailField(max_length=255, validators=[one_line_text])
+    phone = models.CharField(max_length=20, null=True, blank=True, validators=[one_line_text])
+    address = models.CharField(max_length=500, null=True, blank=True, validators=[multi_line_text])
     # The User Service's subject (a token's `sub`) this customer is: a token without customer permissions
     # sees and changes only this customer and its orders. NULL for customers no user is linked to.
-    user_id = models.CharField(max_length=255, null=True, blank=True, unique=True,
+    user_id = models.CharField(max_length=255, null=True, blank=True, unique=True, validators=[one_line_text],
                                error_messages={"unique": DUPLICATE_USER_MESSAGE})
 
     objects = CustomerManager()

@@ -1,6 +1,6 @@
 import django_filters
 
-from orderservice.api.filters import DateTimeRangeFilter, IntegerFilter
+from orderservice.api.filters import DateTimeRangeFilter, IdFilter
 
 from .models import Order, OrderStatus
 
@@ -8,7 +8,7 @@ from .models import Order, OrderStatus
 class OrderFilter(django_filters.FilterSet):
     """By customer, status, and order_date range (?order_date_after=…&order_date_before=…, ISO 8601, UTC)."""
 
-    customer_id = IntegerFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     order_date = DateTimeRangeFilter()
 

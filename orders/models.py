@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from customers.models import Customer
+from orderservice.domain.text import multi_line_text
 from orderservice.models import TimestampedModel
 from products.models import Product
 
@@ -25,8 +26,8 @@ class Order(TimestampedModel):
     tax_amount = models.DecimalField(max_digits=18, decimal_places=2)
     shipping_amount = models.DecimalField(max_digits=18, decimal_places=2)
     total_amount = models.DecimalField(max_digits=18, decimal_places=2)
-    notes = models.CharField(max_length=500, null=True, blank=True)
-    shipping_address = models.CharField(max_length=200, null=True, blank=True)
+    notes = models.CharField(max_length=500, null=True, blank=True, validators=[multi_line_text])
+    shipping_address = models.CharField(max_length=200, null=True, blank=True, validators=[multi_line_text])
 
     class Meta:
         ordering = ["-order_date", "-id"]

@@ -2,10 +2,11 @@ from rest_framework import serializers
 
 from customers.serializers import CustomerSerializer
 from orderservice.domain.limits import MAX_ID, MAX_INTEGER
+from orderservice.domain.text import multi_line_text
 from products.serializers import ProductSerializer
 
 from .models import Order, OrderItem, OrderStatus
-from .services import invalid_status_message
+from .services import check_line_count, invalid_status_message
 
 # --- Output ------------------------------------------------------------------------------------
 
@@ -36,16 +37,30 @@ class OrderSerializer(serializers.ModelSerializer):
 
 # --- Input -------------------------------------------------------------------------------------
 
+class OrderLinesSerializer(serializers.ListSerializer):
+    """An order's lines, counted against ORDER_MAX_LINES before any line is validated."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            check_line_count(len(data))
+        return super().to_internal_value(data)
+
+
 class OrderLineInputSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_INTEGER)
+
+    class Meta:
+        list_serializer_class = OrderLinesSerializer
 
 
 class OrderCreateSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(max_value=MAX_ID)
     order_items = OrderLineInputSerializer(many=True, allow_empty=False)
-    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
-    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True,
+                                  validators=[multi_line_text])
+    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True,
+                                             validators=[multi_line_text])
 
 
 class OrderStatusField(serializers.ChoiceField):
@@ -62,8 +77,10 @@ class OrderUpdateSerializer(serializers.Serializer):
     """PUT /api/orders/{id}: only the fields sent change."""
 
     status = OrderStatusField(required=False)
-    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
-    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True,
+                                  validators=[multi_line_text])
+    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True,
+                                             validators=[multi_line_text])
 
 
 class OrderStatusSerializer(serializers.Serializer):

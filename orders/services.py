@@ -5,7 +5,7 @@ Each change is logged as a business event once its transaction commits.
 """
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,7 +16,7 @@ from customers.models import Customer
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 from orderservice.domain.money import largest_amount, to_cents
-from products.models import Product
+from products.models import MAX_STOCK, Product
 
 from .models import Order, OrderItem, OrderStatus
 
@@ -44,13 +44,32 @@ class OrderTotals:
     total_amount: Decimal
 
 
+# Digits enough that no product or sum of amounts is ever rounded: a line is at most ~10^16 × 2^31 (28 digits with
+# the cents), a sum of lines and its tax more. Python's default context has 28: beyond, it rounds silently, and
+# quantize raises InvalidOperation.
+ARITHMETIC_DIGITS = 80
+
+
+def check_line_count(count: int) -> None:
+    """At most ORDER_MAX_LINES lines in one order."""
+    if count > settings.ORDER_MAX_LINES:
+        raise RuleViolation(f"An order may have at most {settings.ORDER_MAX_LINES} lines, not {count}",
+                            field="order_items")
+
+
+def line_total(unit_price: Decimal, quantity: int) -> Decimal:
+    with localcontext(prec=ARITHMETIC_DIGITS):
+        return to_cents(unit_price * quantity)
+
+
 def order_totals(line_totals: list[Decimal]) -> OrderTotals:
     """sub_total = Σ lines; tax = sub_total × rate; shipping is a flat fee below the free-shipping threshold."""
-    sub_total = to_cents(sum(line_totals, Decimal("0")))
-    tax_amount = to_cents(sub_total * settings.ORDER_TAX_RATE)
-    shipping_amount = to_cents(
-        settings.ORDER_SHIPPING_FEE if sub_total < settings.ORDER_FREE_SHIPPING_FROM else Decimal("0"))
-    return OrderTotals(sub_total, tax_amount, shipping_amount, sub_total + tax_amount + shipping_amount)
+    with localcontext(prec=ARITHMETIC_DIGITS):
+        sub_total = to_cents(sum(line_totals, Decimal("0")))
+        tax_amount = to_cents(sub_total * settings.ORDER_TAX_RATE)
+        shipping_amount = to_cents(
+            settings.ORDER_SHIPPING_FEE if sub_total < settings.ORDER_FREE_SHIPPING_FROM else Decimal("0"))
+        return OrderTotals(sub_total, tax_amount, shipping_amount, sub_total + tax_amount + shipping_amount)
 
 
 def new_order_number() -> str:
@@ -67,6 +86,8 @@ def _take_stock(products: dict[int, Product], quantities: dict[int, int]) -> Non
     """
     now = timezone.now()
     for product_id in sorted(quantities):
+        if quantities[product_id] > MAX_STOCK:  # more than any stock can be: no need to ask the database
+            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
         taken = Product.objects.filter(pk=product_id, stock_quantity__gte=quantities[product_id]).update(
             stock_quantity=F("stock_quantity") - quantities[product_id], updated_at=now)
         if not taken:
@@ -90,6 +111,7 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
 
     Quantities of the same product on several lines are added up before the stock check.
     """
+    check_line_count(len(lines))
     if not Customer.objects.filter(pk=customer_id).exists():
         raise RuleViolation("Customer not found", field="customer_id")
 
@@ -105,17 +127,18 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
             raise RuleViolation(f"Product with ID {product_id} not found")
         if not product.is_active:
             raise RuleViolation(f"Product {product.name} is not active")
-    _take_stock(products, quantities)
 
     items = [
         OrderItem(product_id=line.product_id, quantity=line.quantity,
                   unit_price=products[line.product_id].price,
-                  total_price=to_cents(products[line.product_id].price * line.quantity))
+                  total_price=line_total(products[line.product_id].price, line.quantity))
         for line in lines
     ]
     totals = order_totals([item.total_price for item in items])
-    if totals.total_amount > largest_amount():
+    # The total is the largest amount of an order (tax and shipping are not negative): within it, every amount fits.
+    if totals.total_amount > largest_amount() or any(item.total_price > largest_amount() for item in items):
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
+    _take_stock(products, quantities)
     order = _insert_with_unique_number(
         customer_id=customer_id, notes=notes, shipping_address=shipping_address,
         sub_total=totals.sub_total, tax_amount=totals.tax_amount,

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from orderservice.api.idempotency import idempotent
 from orderservice.api.viewsets import FastReadMixin, ResourceViewSet
 from orderservice.auth.permissions import ORDERS_READ, ORDERS_WRITE, note_outside_own_objects, refuse
+from orderservice.domain.limits import as_id
 
 from customers.models import Customer
 
@@ -122,11 +123,12 @@ class CustomerOrderList(OrderListing, FastReadMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the view, not a request
             return super().get_queryset()
-        customers = Customer.objects.filter(pk=self.kwargs["customer_id"])
+        customer_id = as_id(self.kwargs["customer_id"])  # None: no row can have it, and SQL never sees it
+        customers = Customer.objects.filter(pk=customer_id)
         if self.acting_as_customer:
             customers = customers.filter(user_id=self.request.user.id)
-        if not customers.exists():
+        if customer_id is None or not customers.exists():
             if self.acting_as_customer:
                 note_outside_own_objects(self.request, self.kwargs["customer_id"])
             raise NotFound("Customer not found")
-        return Order.objects.filter(customer_id=self.kwargs["customer_id"])
+        return Order.objects.filter(customer_id=customer_id)

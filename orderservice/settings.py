@@ -142,12 +142,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["orderservice.auth.permissions.DeclaredPermission"],
     "DEFAULT_RENDERER_CLASSES": ["orderservice.api.renderers.FastJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "orderservice.api.renderers.JsonFirstContentNegotiation",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["orderservice.api.parsers.BoundedJSONParser"],  # depth, NUL: refused early
     "DEFAULT_SCHEMA_CLASS": "orderservice.api.schema.PermissionDocumentingSchema",
     "DEFAULT_PAGINATION_CLASS": "orderservice.api.pagination.LinkHeaderPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "orderservice.api.filters.ListFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "orderservice.api.filters.BoundedSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "orderservice.api.problems.problem_exception_handler",
@@ -241,6 +241,9 @@ SPECTACULAR_SETTINGS = {
 ORDER_TAX_RATE = env_decimal("ORDER_TAX_RATE", "0.08")
 ORDER_SHIPPING_FEE = env_decimal("ORDER_SHIPPING_FEE", "10.00")
 ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")
+ORDER_MAX_LINES = env_int("ORDER_MAX_LINES", 100)  # more lines in one order is a 400
+if ORDER_MAX_LINES < 1:
+    fail_start(f"ORDER_MAX_LINES must be at least 1, not {ORDER_MAX_LINES}")
 
 # --- Idempotency-Key on POST ------------------------------------------------------------------------
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)  # a retry within this replays; purged after

@@ -1,6 +1,6 @@
 import django_filters
 
-from orderservice.api.filters import BooleanFilter
+from orderservice.api.filters import BooleanFilter, MoneyFilter
 
 from .models import Product
 
@@ -11,8 +11,8 @@ class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(lookup_expr="iexact")
     sku = django_filters.CharFilter(lookup_expr="iexact")
     is_active = BooleanFilter()
-    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    min_price = MoneyFilter(field_name="price", lookup_expr="gte")
+    max_price = MoneyFilter(field_name="price", lookup_expr="lte")
     in_stock = BooleanFilter(method="filter_in_stock", label="In stock (stock_quantity > 0)")
 
     class Meta:

@@ -1,6 +1,7 @@
 from django.db import models
 
 from orderservice.domain.limits import MAX_INTEGER
+from orderservice.domain.text import multi_line_text, one_line_text
 from orderservice.models import TimestampedModel
 
 DUPLICATE_SKU_MESSAGE = "Product with this SKU already exists"
@@ -16,14 +17,14 @@ class ProductManager(models.Manager):
 class Product(TimestampedModel):
     """Something we sell; its stock can never go below zero (the database refuses it too)."""
 
-    name = models.CharField(max_length=200)
-    description = models.CharField(max_length=1000, null=True, blank=True)
+    name = models.CharField(max_length=200, validators=[one_line_text])
+    description = models.CharField(max_length=1000, null=True, blank=True, validators=[multi_line_text])
     price = models.DecimalField(max_digits=18, decimal_places=2)
     # NULL when absent, so that many products may have no SKU while given SKUs stay unique.
-    sku = models.CharField(max_length=50, null=True, blank=True, unique=True,
+    sku = models.CharField(max_length=50, null=True, blank=True, unique=True, validators=[one_line_text],
                            error_messages={"unique": DUPLICATE_SKU_MESSAGE})
     stock_quantity = models.IntegerField(default=0)
-    category = models.CharField(max_length=100, null=True, blank=True)
+    category = models.CharField(max_length=100, null=True, blank=True, validators=[one_line_text])
     is_active = models.BooleanField(default=True)
 
     objects = ProductManager()

@@ -5,6 +5,10 @@ import django_filters
 from django import forms
 from django_filters.fields import RangeField
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import SearchFilter
+
+from orderservice.domain.limits import MAX_ID
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -29,10 +33,42 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class IntegerFilter(django_filters.Filter):
-    """A whole number (an id): ?customer_id=1.5 is a 400, not rounded."""
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
-    field_class = forms.IntegerField
+
+class IdFilter(django_filters.Filter):
+    """An id, 1 to MAX_ID: ?customer_id=1.5 is a 400, not rounded, and so is an id no row can have."""
+
+    field_class = IdField
+
+
+class MoneyField(forms.DecimalField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_digits=18, decimal_places=2, **kwargs)  # what a DECIMAL(18,2) column holds
+
+
+class MoneyFilter(django_filters.NumberFilter):
+    """An amount as a money column holds it (at most 16 digits before the point and 2 after); any other is a 400."""
+
+    field_class = MoneyField
+
+
+class BoundedSearchFilter(SearchFilter):
+    """?search= of at most MAX_SEARCH_LENGTH characters and MAX_SEARCH_TERMS words: each word is one more
+    LIKE on each search field, and SQLite refuses a query nested too deep (a 500, before this)."""
+
+    MAX_SEARCH_LENGTH = 200
+    MAX_SEARCH_TERMS = 10
+
+    def get_search_terms(self, request):
+        terms = super().get_search_terms(request)
+        if len(request.query_params.get(self.search_param, "")) > self.MAX_SEARCH_LENGTH \
+                or len(terms) > self.MAX_SEARCH_TERMS:
+            raise ValidationError({self.search_param: [
+                f"At most {self.MAX_SEARCH_TERMS} words and {self.MAX_SEARCH_LENGTH} characters."]})
+        return terms
 
 
 class ListFilterBackend(DjangoFilterBackend):

@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from orderservice.auth.permissions import DeclaredRules, note_outside_own_objects
+from orderservice.domain.limits import as_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 from orderservice.api.idempotency import idempotent
@@ -16,6 +17,12 @@ from orderservice.api import read_path
 class FastReadMixin(DeclaredRules):
     """GETs answered through the fast read path (orderservice.api.read_path): the same JSON as the
     serializer's, from plain rows. Filters, search, ordering and pagination work on those rows unchanged."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticated and allowed first: a 401/403 comes before a 404
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if lookup in self.kwargs and as_id(self.kwargs[lookup]) is None:
+            raise self.not_found()  # an id no row can have (beyond 64 bits, -1, Arabic-Indic digits) never reaches SQL
 
     def list(self, request, *args, **kwargs):
         serializer_class = self.get_serializer_class()
