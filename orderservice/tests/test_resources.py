@@ -137,7 +137,8 @@ def test_delete_answers_204_and_removes_only_that_row_at_every_path(api_client, 
 # --- Refusals ---------------------------------------------------------------------------------------
 
 NOT_ROWS = [pytest.param(prefix, row_id, id=f"{prefix}/{row_id}") for prefix, row_id in [
-    ("/api", "absent"), ("/api/v1", "absent"), ("/api", "0"), ("/api", "abc"), ("/api", "99999999999999999999")]]
+    ("/api", "absent"), ("/api/v1", "absent"), ("/api", "0"), ("/api", "abc"), ("/api", "99999999999999999999"),
+    ("/api", "9223372036854775808"), ("/api", "-1"), ("/api", "\u0661"), ("/api", "1e3")]]  # MAX_ID + 1, Arabic-Indic 1
 
 
 @pytest.mark.parametrize(("prefix", "row_id"), NOT_ROWS)
