@@ -161,3 +161,34 @@ def test_concurrent_duplicates_place_one_order_and_all_get_its_response(jwks_ser
     assert Order.objects.count() == 1
     product.refresh_from_db()
     assert product.stock_quantity == 98
+
+
+def test_expired_keys_of_every_caller_disappear_with_the_next_keyed_post_without_the_command(jwks_server, api_client):
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
+    for subject in ("alice", "bob", "carol"):
+        post(client_for(jwks_server, subject), order_request(customer, (product, 1)), f"{subject}-old")
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=24, minutes=1))
+    live = post(api_client, order_request(customer, (product, 1)), "live")
+
+    post(client_for(jwks_server, "dave"), order_request(customer, (product, 1)), "dave-new")
+
+    assert sorted(IdempotentRequest.objects.values_list("key", flat=True)) == ["dave-new", "live"]
+    replay = post(api_client, order_request(customer, (product, 1)), "live")
+    assert (replay.status_code, replay["Idempotent-Replayed"], replay.json()["id"]) == (201, "true", live.json()["id"])
+
+
+def test_each_keyed_post_purges_a_bounded_batch_oldest_first(api_client, monkeypatch):
+    from orderservice.api import idempotency
+
+    monkeypatch.setattr(idempotency, "PURGE_BATCH", 2)
+    long_ago = timezone.now() - timedelta(days=3)
+    IdempotentRequest.objects.bulk_create(
+        IdempotentRequest(owner="someone", key=f"old-{hours}", method="POST", path="/api/orders", fingerprint="-",
+                          status_code=201, response_body={}) for hours in range(5))
+    for hours in range(5):
+        IdempotentRequest.objects.filter(key=f"old-{hours}").update(created_at=long_ago - timedelta(hours=hours))
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
+
+    post(api_client, order_request(customer, (product, 1)), "new")
+
+    assert sorted(IdempotentRequest.objects.values_list("key", flat=True)) == ["new", "old-0", "old-1", "old-2"]

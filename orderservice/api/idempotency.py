@@ -4,7 +4,8 @@ A retry with the same key and body gets the original status and body again, and 
 the same key with another body is a 422. The key row is written in the same transaction as what the POST
 creates, first, so a concurrent twin waits for that transaction (PostgreSQL: on the unique index;
 SQLite: on the write lock) and then replays its response: never a second order. Keys belong to the
-caller (the token's subject) and are kept IDEMPOTENCY_KEY_HOURS (24 by default).
+caller (the token's subject) and are kept IDEMPOTENCY_KEY_HOURS (24 by default); every POST with a key
+deletes a bounded batch of expired ones, whoever's, so the table purges itself without a cron job.
 """
 import functools
 import hashlib
@@ -23,6 +24,9 @@ from orderservice.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Each keyed POST deletes at most this many expired keys: more than one request ever adds, so the table
+# cannot grow past a lifetime's worth, and the cost per request stays one indexed look-up (and a delete).
+PURGE_BATCH = 100
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     HEADER, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[^\x00-\x1f\x7f]+$"},
@@ -55,6 +59,18 @@ def idempotency_key(request) -> str | None:
     return key
 
 
+def purge_expired_batch() -> int:
+    """Delete up to PURGE_BATCH keys older than their lifetime, oldest first (the created_at index finds them
+    without scanning the table); returns how many. Outside the POST's own transaction, so it holds no lock
+    that the order's transaction would wait on."""
+    cutoff = timezone.now() - key_lifetime()
+    expired = list(IdempotentRequest.objects.filter(created_at__lt=cutoff).order_by("created_at")
+                   .values_list("pk", flat=True)[:PURGE_BATCH])
+    if not expired:
+        return 0
+    return IdempotentRequest.objects.filter(pk__in=expired, created_at__lt=cutoff).delete()[0]
+
+
 def request_fingerprint(request) -> str:
     """The body as canonical JSON, hashed: the same order sent with other whitespace or key order matches."""
     canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
@@ -79,6 +95,7 @@ def idempotent(create):
         if key is None:
             return create(view, request, *args, **kwargs)
         owner, fingerprint = str(request.user.id), request_fingerprint(request)
+        purge_expired_batch()
         with transaction.atomic():
             IdempotentRequest.objects.filter(
                 owner=owner, key=key, created_at__lt=timezone.now() - key_lifetime()).delete()

@@ -6,7 +6,8 @@ from orderservice.models import IdempotentRequest
 
 
 class Command(BaseCommand):
-    help = "Delete Idempotency-Key records older than IDEMPOTENCY_KEY_HOURS (run it daily, e.g. from cron)."
+    help = ("Delete every Idempotency-Key record older than IDEMPOTENCY_KEY_HOURS at once (optional: each POST "
+            "with a key already deletes a batch of expired ones).")
 
     def handle(self, *args, **options):
         deleted, _ = IdempotentRequest.objects.filter(created_at__lt=timezone.now() - key_lifetime()).delete()
