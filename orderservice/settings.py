@@ -3,6 +3,7 @@
 Every variable is listed in docs/configuration.md.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -46,6 +47,8 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True  # admin sessions travel over TLS only
+    # __Host-: the browser takes these cookies only from https, for this host alone (no Domain), with Path=/.
+    SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "__Host-sessionid", "__Host-csrftoken"
 # HSTS preload commits the owner's whole domain: their decision (SECURE_HSTS_PRELOAD), not a default.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
     "customers",
     "products",
     "orders",
+    "axes",  # admin logins: locked out after repeated failures
 ]
 
 MIDDLEWARE = [
@@ -81,6 +85,7 @@ MIDDLEWARE = [
     "orderservice.api.middleware.PageAuthenticationMiddleware",
     "orderservice.api.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "orderservice.api.middleware.PageAxesMiddleware",  # last, as django-axes asks: the lockout page
 ]
 
 ROOT_URLCONF = "orderservice.urls"
@@ -130,6 +135,22 @@ STORAGES = {
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+
+# --- Staff users of the admin: passwords, sessions, login attempts --------------------------------
+AUTH_PASSWORD_VALIDATORS = [{"NAME": f"django.contrib.auth.password_validation.{name}"} for name in (
+    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+    "NumericPasswordValidator")]
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # seconds: a working day, then log in again
+
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)  # failed logins in a row, then locked out
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one user from one address: others are not locked out
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "orderservice.admin_login.lockout_response"  # says when to try again
+AXES_CLIENT_IP_CALLABLE = "orderservice.admin_login.client_address"  # behind a proxy too
+# django-axes looks for its middleware by name; PageAxesMiddleware is a subclass that skips /api/.
+SILENCED_SYSTEM_CHECKS.append("axes.W002")
 
 # --- CORS ---------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

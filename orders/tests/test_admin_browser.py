@@ -1,6 +1,6 @@
 """The admin end to end, in headless Chromium, against the service under gunicorn with DEBUG off: a staff
 member logs in, adds a product, places two orders for it, ships one, cancels the other, and reads the stock
-on the product's page. Screenshots are kept in test-artifacts/."""
+on the product's page; and repeated failed logins lock the login page. Screenshots are kept in test-artifacts/."""
 from pathlib import Path
 
 import pytest
@@ -124,3 +124,29 @@ def test_staff_run_the_shop_from_the_admin(page, service, jwks_server):
     statuses = {order["order_number"]: order["status"] for order in call(service, "GET", "/api/orders", token)[1]}
     assert statuses == {shipped: "Shipped", cancelled: "Cancelled"}
     assert page.static_failures == []  # the admin's CSS and JavaScript came from the service itself
+
+
+def submit_login(page, service: str, password: str) -> int:
+    """Fill the admin's login form as `admin` and submit it; returns the status of the answer."""
+    page.goto(f"{service}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", password)
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.click("input[type=submit]")
+    return answer.value.status
+
+
+def test_repeated_failed_logins_lock_the_login_and_say_when_to_retry(page, service):
+    failures = [submit_login(page, service, f"wrong-{attempt}") for attempt in range(4)]
+    assert failures == [200] * 4
+    assert "Please enter the correct username and password" in page.locator(".errornote").inner_text()
+
+    assert submit_login(page, service, "wrong-again") == 429
+    assert submit_login(page, service, PASSWORD) == 429  # the right password no longer opens it
+    notice = page.locator(".errornote").inner_text()
+    assert "Too many failed logins for this user from your address: logging in is locked for 15 minutes." in notice
+    assert "Try again after" in notice and "UTC" in notice
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-login-locked.png", full_page=True)
+    page.goto(f"{service}/admin/")
+    assert "/admin/login/" in page.url  # not logged in

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
+from axes.middleware import AxesMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import DataError
 from django.utils.log import log_response
@@ -112,3 +113,7 @@ class PageAuthenticationMiddleware(PagesOnly, AuthenticationMiddleware):
 
 class PageMessageMiddleware(PagesOnly, MessageMiddleware):
     pass
+
+
+class PageAxesMiddleware(PagesOnly, AxesMiddleware):
+    """django-axes' lockout page, for the admin's login; the API has no logins to lock."""
