@@ -85,7 +85,8 @@ def document_errors_and_headers(result, generator, request, public):
                 "401": _problem("No token, or one that fails verification",
                                 **{"WWW-Authenticate": 'Bearer realm="order-service"[, error="invalid_token", …]'}),
                 "429": _problem("Too many requests", **{"Retry-After": "Seconds to wait"}),
-                "503": _problem("The User Service's signing keys cannot be fetched right now; retry",
+                "503": _problem("The database or the User Service's signing keys cannot be reached right now; "
+                                "retry after Retry-After",
                                 **{"Retry-After": "Seconds to wait"}),
             }
             if takes_input or method == "delete":
