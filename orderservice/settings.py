@@ -149,6 +149,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one user from one addr
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "orderservice.admin_login.lockout_response"  # says when to try again
 AXES_CLIENT_IP_CALLABLE = "orderservice.admin_login.client_address"  # behind a proxy too
+AXES_VERBOSE = False  # no banner at every start (a configuration error stays one line); failures are still logged
 # django-axes looks for its middleware by name; PageAxesMiddleware is a subclass that skips /api/.
 SILENCED_SYSTEM_CHECKS.append("axes.W002")
 
