@@ -8,9 +8,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from dotenv import load_dotenv
 from gunicorn.glogging import Logger
 
 from orderservice.observability.logs import log_format, structured_formatter
+
+load_dotenv(Path(__file__).with_name(".env"))  # as settings.py does, before the defaults below look at the environment
+
+# gunicorn is how the service is deployed, so it fails closed: without ENVIRONMENT it runs with production
+# settings (and stops at once without SECRET_KEY and ALLOWED_HOSTS) rather than with development trust.
+os.environ.setdefault("ENVIRONMENT", "production")
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5001')}"
 
@@ -20,6 +27,9 @@ os.environ.setdefault("DEBUG", "false")
 # Logs as JSON lines, for a collector, unless LOG_FORMAT says otherwise: the coloured console renderer costs ~15% of a
 # small GET when every request writes a line.
 os.environ.setdefault("LOG_FORMAT", "json")
+
+# Bad configuration stops the master here with its one line, before it binds or starts a worker.
+import orderservice.settings  # noqa: E402,F401
 
 # Sync workers are processes, so Python runs on every core. One per core: the work is CPU-bound (SQLite and a
 # local PostgreSQL answer in microseconds), and on a 2-core machine 2 workers served reads ~40% faster than

@@ -1,9 +1,11 @@
 """Reading configuration from the environment, with one clear line (never a traceback) when it is wrong."""
+import ipaddress
 import os
 import sys
 from pathlib import Path
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -107,3 +109,28 @@ def parse_database_url(url: str) -> dict:
         # An unreachable server fails a request (and the readiness check) in seconds, not after TCP's minutes.
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5))
     return database
+
+
+def check_jwks_url(url: str, *, variable: str, production: bool, allow_http: bool) -> str:
+    """The JWKS URL, if the service may trust whoever answers it: http(s) only, and in production https unless
+    the host is loopback or plain http is allowed explicitly (an in-cluster URL)."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        parts, host = None, None
+    if not host or parts.scheme not in ("http", "https"):
+        raise ConfigError(f"{variable} must be an https:// (or http://) URL, not {url!r}")
+    if parts.scheme == "http" and production and not allow_http and not _is_loopback(host):
+        raise ConfigError(f"{variable} must be https:// when ENVIRONMENT=production, not {url!r} "
+                          "(plain http only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)")
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from orderservice.config import (ConfigError, env_bool, env_decimal, env_int, env_list, env_rate, fail_start,
-                                 parse_database_url)
+from orderservice.config import (ConfigError, check_jwks_url, env_bool, env_decimal, env_int, env_list, env_rate,
+                                 fail_start, parse_database_url)
 from orderservice.observability.logs import log_format, log_level, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -200,6 +200,13 @@ else:
 # --- Authentication: tokens from the User Service, verified against its JWKS -------------------
 JWT_AUTHORITY = os.environ.get("JWT_AUTHORITY", "http://localhost:5000").rstrip("/")
 JWT_JWKS_URL = os.environ.get("JWT_JWKS_URL") or f"{JWT_AUTHORITY}/.well-known/jwks.json"
+# Whoever answers the JWKS URL can sign any token: https in production, unless the host is loopback or
+# JWT_JWKS_ALLOW_HTTP says the network is trusted (an in-cluster URL).
+try:
+    check_jwks_url(JWT_JWKS_URL, variable="JWT_JWKS_URL" if os.environ.get("JWT_JWKS_URL") else "JWT_AUTHORITY",
+                   production=IS_PRODUCTION, allow_http=env_bool("JWT_JWKS_ALLOW_HTTP", default=False))
+except ConfigError as error:
+    fail_start(str(error))
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "shala")
 JWT_ISSUER = os.environ.get("JWT_ISSUER") or JWT_AUDIENCE  # the old service checked iss against the audience
 
@@ -212,6 +219,8 @@ if not set(JWT_ALGORITHMS) <= ASYMMETRIC_ALGORITHMS:
 JWKS_CACHE_SECONDS = env_int("JWKS_CACHE_SECONDS", 300)  # after this, keys are refreshed (and kept if that fails)
 JWKS_REFRESH_COOLDOWN_SECONDS = env_int("JWKS_REFRESH_COOLDOWN_SECONDS", 30)  # at most one fetch per this
 JWKS_FETCH_TIMEOUT_SECONDS = env_int("JWKS_FETCH_TIMEOUT_SECONDS", 3)
+# While the JWKS is unreachable, known keys serve at most this long past their refresh time, then 503.
+JWKS_STALE_MAX_SECONDS = env_int("JWKS_STALE_MAX_SECONDS", 86400)
 # `manage.py devtoken` signs with this key; the service trusts it in development only, never in production.
 JWT_DEV_KEY_FILE = None if IS_PRODUCTION else Path(
     os.environ.get("JWT_DEV_KEY_FILE") or BASE_DIR / ".dev-keys" / "jwt-signing-key.pem")

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import Token
 
 from orderservice.auth.devkeys import development_public_keys
-from orderservice.auth.keys import KEY_TYPES_BY_ALGORITHM_PREFIX, KeySet, KeySetSettings, SigningKeysUnavailable, UnknownSigningKey
+from orderservice.auth.keys import KeySet, KeySetSettings, PublishedKey, SigningKeysUnavailable, UnknownSigningKey
 from orderservice.auth.permissions import permissions_of
 
 logger = logging.getLogger("orderservice.auth")
@@ -71,15 +72,17 @@ class UserServiceTokenBackend(TokenBackend):
 
     def decode(self, token, verify: bool = True) -> dict:
         """The token's verified claims. A client sends the same token with every request, and the RSA check
-        is much of a small request's cost, so a token verified in the last minute is not checked again
-        (its expiry still is)."""
-        claims = self.recently_verified.get(token, leeway=self.get_leeway().total_seconds())
-        if claims is None:
-            claims = self.verify(token)
-            self.recently_verified.add(token, claims)
-        return claims
+        is much of a small request's cost, so a token verified in the last minute is not checked again while
+        its key is still the one published under its kid (its expiry still is checked): a withdrawn key
+        stops the tokens it signed at once, remembered or not."""
+        remembered = self.recently_verified.get(token, leeway=self.get_leeway().total_seconds())
+        if remembered is not None and self.public_key(remembered.kid) == remembered.key:
+            return dict(remembered.claims)
+        verification = self.verify(token)
+        self.recently_verified.add(token, verification)
+        return dict(verification.claims)
 
-    def verify(self, token) -> dict:
+    def verify(self, token) -> "Verification":
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as error:
@@ -92,23 +95,24 @@ class UserServiceTokenBackend(TokenBackend):
         if not isinstance(kid, str) or not kid:
             raise TokenRefused("token header has no kid")
         key = self.public_key(kid)
-        if not isinstance(key, KEY_TYPES_BY_ALGORITHM_PREFIX[algorithm[:2]]):
-            raise TokenRefused(f"key {kid!r} is not a key for {algorithm}")
+        if not key.verifies(algorithm):
+            raise TokenRefused(f"key {kid!r} is not published for {algorithm}")
         try:
-            return jwt.decode(token, key, algorithms=[algorithm], audience=self.audience, issuer=self.issuer,
-                              leeway=self.get_leeway(), options={"require": ["exp"]})
+            claims = jwt.decode(token, key.key, algorithms=[algorithm], audience=self.audience, issuer=self.issuer,
+                                leeway=self.get_leeway(), options={"require": ["exp"]})
         except jwt.ExpiredSignatureError:
             raise TokenRefused("expired", "The access token expired") from None
         except jwt.ImmatureSignatureError:
             raise TokenRefused("not valid yet (nbf or iat in the future)", "The access token is not valid yet") from None
         except jwt.InvalidTokenError as error:  # bad signature, audience, issuer, missing exp, bad claim types …
             raise TokenRefused(f"{type(error).__name__}: {error}") from None
+        return Verification(claims, kid, key)
 
-    def public_key(self, kid: str):
+    def public_key(self, kid: str) -> PublishedKey:
         if self.development_key_file is not None:
             development_key = development_public_keys(self.development_key_file).get(kid)
             if development_key is not None:
-                return development_key
+                return PublishedKey(development_key, "RS256")  # what devtoken signs with
         try:
             return self.key_set.key_for(kid)
         except UnknownSigningKey:
@@ -118,30 +122,39 @@ class UserServiceTokenBackend(TokenBackend):
             raise SigningKeyUnavailable(retry_after=unavailable.retry_after) from None
 
 
+@dataclass(frozen=True)
+class Verification:
+    """A token's verified claims and the key that verified them."""
+
+    claims: dict
+    kid: str
+    key: PublishedKey
+
+
 class RecentlyVerifiedTokens:
-    """Claims of tokens verified in the last `seconds`, at most `size` of them (least recently used go)."""
+    """Tokens verified in the last `seconds`, at most `size` of them (least recently used go)."""
 
     def __init__(self, size: int = 4096, seconds: float = 60):
         self.size, self.seconds = size, seconds
         self._claims: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, token, leeway: float) -> dict | None:
+    def get(self, token, leeway: float) -> Verification | None:
         now = time.time()
         with self._lock:
             entry = self._claims.get(token)
             if entry is None:
                 return None
-            claims, verified_at = entry
-            if now - verified_at >= self.seconds or now > claims["exp"] + leeway:
+            verification, verified_at = entry
+            if now - verified_at >= self.seconds or now > verification.claims["exp"] + leeway:
                 del self._claims[token]
                 return None
             self._claims.move_to_end(token)
-        return dict(claims)
+        return verification
 
-    def add(self, token, claims: dict) -> None:
+    def add(self, token, verification: Verification) -> None:
         with self._lock:
-            self._claims[token] = (dict(claims), time.time())
+            self._claims[token] = (verification, time.time())
             self._claims.move_to_end(token)
             while len(self._claims) > self.size:
                 self._claims.popitem(last=False)
@@ -158,6 +171,7 @@ def user_service_token_backend() -> UserServiceTokenBackend:
             cache_seconds=settings.JWKS_CACHE_SECONDS,
             refresh_cooldown_seconds=settings.JWKS_REFRESH_COOLDOWN_SECONDS,
             fetch_timeout_seconds=settings.JWKS_FETCH_TIMEOUT_SECONDS,
+            stale_max_seconds=settings.JWKS_STALE_MAX_SECONDS,
         )),
         development_key_file=settings.JWT_DEV_KEY_FILE,
         audience=jwt_settings.AUDIENCE,

@@ -1,7 +1,8 @@
 """A stand-in User Service for the tests: a real JWKS endpoint on loopback, and tokens signed with its keys.
 
 `mode` makes it misbehave the ways a real identity service does: "ok", "error" (HTTP 500), "html" (a login
-page instead of JSON), "empty" (a key set without keys), "hang" (accepts, never answers in time).
+page instead of JSON), "empty" (a key set without keys), "hang" (accepts, never answers in time),
+"redirect" (302 from the JWKS path to `redirect_to`; any other path serves the keys).
 """
 import json
 import threading
@@ -18,15 +19,18 @@ ISSUER = "shala"
 
 
 class SigningKey:
-    """An RSA key pair with its key id, as the User Service would publish it."""
+    """An RSA key pair with its key id, as the User Service would publish it (`published` overrides or, as
+    None, removes members of its JWK, e.g. {"use": "enc"})."""
 
-    def __init__(self, kid: str | None = None):
+    def __init__(self, kid: str | None = None, key_size: int = 2048, published: dict | None = None):
         self.kid = kid or uuid.uuid4().hex[:12]
-        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+        self.published = published or {}
 
     def public_jwk(self) -> dict:
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
-        return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
+        jwk = {**json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key())),
+               "kid": self.kid, "use": "sig", "alg": "RS256", **self.published}
+        return {name: value for name, value in jwk.items() if value is not None}
 
     def sign(self, claims: dict, headers: dict | None = None) -> str:
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
@@ -49,6 +53,7 @@ class JWKSServer:
         self.extra_jwks: list[dict] = []
         self.mode = "ok"
         self.hang_seconds = 5.0
+        self.redirect_to = ""
         self.requests = 0
         server = self
 
@@ -57,6 +62,12 @@ class JWKSServer:
                 server.requests += 1
                 if server.mode == "hang":
                     time.sleep(server.hang_seconds)
+                    return
+                if server.mode == "redirect" and self.path == "/.well-known/jwks.json":
+                    self.send_response(302)
+                    self.send_header("Location", server.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 status, content_type, body = server.response()
                 self.send_response(status)

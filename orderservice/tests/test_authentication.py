@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 import jwt
@@ -21,10 +22,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management import call_command
 from jwt.algorithms import ECAlgorithm
+from jwt.warnings import InsecureKeyLengthWarning
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from orderservice.auth.tokens import BearerTokenAuthentication
+from orderservice.auth.keys import PublishedKey, public_keys_from_jwks
+from orderservice.auth.tokens import BearerTokenAuthentication, RecentlyVerifiedTokens, Verification
 from orderservice.testing.jwks import JWKSServer, SigningKey, claims
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +280,90 @@ def test_random_kids_cause_at_most_one_fetch_per_cooldown(anonymous_client, user
     assert user_service.requests - fetches_after_warm_up == 1
 
 
+# --- which published keys are trusted, and for how long ---------------------------------------------------
+
+
+@pytest.mark.parametrize("unfit", [
+    {"key_size": 1024},  # RSA under 2048 bits
+    {"published": {"use": "enc"}},  # published for encryption, not signatures
+    {"published": {"alg": "RS512"}},  # published for another algorithm than the token's RS256
+], ids=["rsa-1024", "use-enc", "alg-RS512"])
+def test_a_published_key_unfit_for_the_token_is_not_used(anonymous_client, user_service, unfit):
+    key = SigningKey(**unfit)
+    user_service.keys.append(key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)  # PyJWT signs with a weak key, grudgingly
+        token = user_service.token(key=key)
+    assert_refused(call_api(anonymous_client, token))
+    assert call_api(anonymous_client, user_service.token()).status_code == 200  # the rest of the key set is used
+
+
+def test_a_published_key_without_use_or_alg_is_used(anonymous_client, user_service):
+    key = SigningKey(published={"use": None, "alg": None})
+    user_service.keys = [key]
+    assert call_api(anonymous_client, user_service.token(key=key)).status_code == 200
+
+
+def test_ec_keys_are_kept_only_on_the_curves_of_es256_es384_es512():
+    published = {"keys": [
+        {**ECAlgorithm.to_jwk(ec.generate_private_key(curve).public_key(), as_dict=True), "kid": kid}
+        for kid, curve in [("p256", ec.SECP256R1()), ("p384", ec.SECP384R1()), ("p521", ec.SECP521R1()),
+                           ("k256", ec.SECP256K1())]]}
+    assert set(public_keys_from_jwks(published)) == {"p256", "p384", "p521"}
+
+
+def test_a_withdrawn_key_is_refused_at_once_after_the_next_fetch_also_for_a_token_verified_seconds_ago(
+        anonymous_client, user_service, settings):
+    settings.JWKS_CACHE_SECONDS = 300  # the keys are fresh: only the fetch below changes them
+    token = user_service.token()
+    assert call_api(anonymous_client, token).status_code == 200  # verified, and remembered for a minute
+    successor = SigningKey()
+    user_service.keys = [successor]  # the User Service withdraws the key
+    time.sleep(1.1)  # past the refresh cooldown
+
+    assert call_api(anonymous_client, user_service.token(key=successor)).status_code == 200  # its kid fetches
+    assert_refused(call_api(anonymous_client, token))
+
+
+def test_known_keys_stop_serving_once_an_outage_outlasts_the_stale_limit(anonymous_client, user_service,
+                                                                         settings):
+    settings.JWKS_STALE_MAX_SECONDS = 1  # keys serve until 1 s (cache) + 1 s (stale limit) after their fetch
+    token = user_service.token()
+    assert call_api(anonymous_client, token).status_code == 200
+    user_service.stop()
+    time.sleep(1.1)
+    assert call_api(anonymous_client, token).status_code == 200  # stale, within the limit
+
+    time.sleep(1.1)
+    response = call_api(anonymous_client, token)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"  # the refresh cooldown
+    assert "WWW-Authenticate" not in response
+
+
+@pytest.mark.parametrize("target", ["another port", "another host name", "https"])
+def test_a_jwks_redirect_to_another_origin_is_not_followed(anonymous_client, user_service, target):
+    elsewhere = JWKSServer().start()  # publishes keys of its own, and would sign any token
+    port = user_service.httpd.server_port
+    try:
+        user_service.mode = "redirect"
+        user_service.redirect_to = {"another port": elsewhere.url,
+                                    "another host name": f"http://localhost:{port}/keys",
+                                    "https": f"https://127.0.0.1:{port}/keys"}[target]
+        response = call_api(anonymous_client, elsewhere.token())
+        assert response.status_code == 503  # no key set could be fetched
+        assert elsewhere.requests == 0
+    finally:
+        elsewhere.stop()
+
+
+def test_a_jwks_redirect_within_its_origin_is_followed(anonymous_client, user_service):
+    user_service.mode = "redirect"
+    user_service.redirect_to = user_service.url.replace("/.well-known/jwks.json", "/keys")
+    assert call_api(anonymous_client, user_service.token()).status_code == 200
+    assert user_service.requests == 2  # the redirect, then the keys
+
+
 # --- the development key ---------------------------------------------------------------------------
 
 
@@ -340,7 +427,7 @@ def test_devtoken_refuses_to_run_in_production(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "devtoken"], cwd=PROJECT_ROOT, env=environment,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
-    assert "development only" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "development only" in result.stderr, result.stderr
     assert not (tmp_path / "key.pem").exists()
     assert result.stdout == ""
 
@@ -358,13 +445,12 @@ def test_a_token_accepted_a_moment_ago_is_refused_once_it_expires(anonymous_clie
 
 
 def test_recently_verified_tokens_are_bounded_and_forgotten_after_their_time():
-    from orderservice.auth.tokens import RecentlyVerifiedTokens
-
     memory = RecentlyVerifiedTokens(size=2, seconds=0.5)
     far = time.time() + 3600
+    key = PublishedKey(SigningKey().private_key.public_key(), "RS256")
     for token in (b"a", b"b", b"c"):
-        memory.add(token, {"sub": token.decode(), "exp": far})
+        memory.add(token, Verification({"sub": token.decode(), "exp": far}, "kid", key))
     assert memory.get(b"a", leeway=0) is None  # the least recently used went
-    assert memory.get(b"c", leeway=0) == {"sub": "c", "exp": far}
+    assert memory.get(b"c", leeway=0).claims == {"sub": "c", "exp": far}
     time.sleep(0.6)
     assert memory.get(b"c", leeway=0) is None

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from orderservice.config import ConfigError, parse_database_url
+from orderservice.testing.live_service import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "orders.example.com"}
 
 
 def test_the_default_sqlite_url_gets_settings_for_several_writing_workers():
@@ -59,6 +61,13 @@ def run_manage_check(*options, **environment):
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ({"THROTTLE_RATE": "lots"}, "THROTTLE_RATE"),
     ({"REDIS_URL": "memcached://127.0.0.1:11211"}, "REDIS_URL"),
+    ({"JWT_JWKS_URL": "file:///etc/jwks.json"}, "JWT_JWKS_URL"),  # urllib would read it; nothing else may
+    ({"JWT_JWKS_URL": "ftp://users.example.com/jwks.json"}, "JWT_JWKS_URL"),
+    ({"JWT_AUTHORITY": "users.example.com"}, "JWT_AUTHORITY"),
+    ({**PRODUCTION, "JWT_AUTHORITY": "http://users.example.com"}, "JWT_AUTHORITY"),
+    ({**PRODUCTION, "JWT_JWKS_URL": "http://users.internal/jwks.json"}, "JWT_JWKS_URL"),
+    ({"JWT_JWKS_ALLOW_HTTP": "perhaps"}, "JWT_JWKS_ALLOW_HTTP"),
+    ({"JWKS_STALE_MAX_SECONDS": "a day"}, "JWKS_STALE_MAX_SECONDS"),
 ])
 def test_bad_configuration_stops_start_up_with_one_line_naming_the_variable(environment, variable):
     result = run_manage_check(**environment)
@@ -66,6 +75,26 @@ def test_bad_configuration_stops_start_up_with_one_line_naming_the_variable(envi
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert result.stderr.startswith("configuration error: ") and variable in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("jwks", [
+    {"JWT_AUTHORITY": "https://users.example.com"},
+    {"JWT_JWKS_URL": "http://127.0.0.1:5000/.well-known/jwks.json"},  # loopback: a sidecar on the same host
+    {"JWT_JWKS_URL": "http://users.internal/jwks.json", "JWT_JWKS_ALLOW_HTTP": "true"},  # an in-cluster URL
+])
+def test_production_takes_an_https_jwks_url_and_plain_http_only_on_loopback_or_when_allowed(jwks):
+    result = run_manage_check(**PRODUCTION, **jwks, DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_without_environment_runs_production_settings_and_stops_without_secret_key():
+    environment = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "HOST": "127.0.0.1", "PORT": str(free_port()),
+                   "ALLOWED_HOSTS": "orders.example.com"}  # neither ENVIRONMENT nor SECRET_KEY
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "orderservice.wsgi:application"]
+    result = subprocess.run(gunicorn, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr == "configuration error: SECRET_KEY is required when ENVIRONMENT=production\n"
+    assert result.stdout == ""
 
 
 def test_production_starts_with_its_required_variables():

@@ -3,6 +3,8 @@ collectstatic, then two gunicorn instances (`gunicorn -c gunicorn.conf.py …`) 
 TLS-terminating proxy (played here by the X-Forwarded-Proto header, which gunicorn trusts from loopback)."""
 import json
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from orderservice.testing.live_service import Gunicorn, call, get, manage, postgres_database, service_environment
+from orderservice.testing.live_service import (PROJECT_ROOT, Gunicorn, call, get, manage, postgres_database,
+                                               service_environment, sqlite_database)
 
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 
@@ -107,3 +110,27 @@ def test_sigterm_lets_the_request_in_flight_finish(production, jwks_server):
     [(status, order)] = answers
     assert status == 201
     assert call(survivor.url, "GET", f"/api/orders/{order['id']}", token, headers=BEHIND_TLS)[0] == 200
+
+
+def test_gunicorn_without_environment_serves_production_settings_and_never_trusts_the_development_key(
+        jwks_server, tmp_path):
+    """A deploy that forgot ENVIRONMENT: gunicorn runs production settings, and a development key file on the
+    machine (as `.dev-keys/` would hold it) signs nothing the service accepts."""
+    key_file = tmp_path / "dev-key.pem"
+    with sqlite_database(tmp_path) as database_url:
+        development = service_environment(database_url, jwks_server.url, JWT_DEV_KEY_FILE=str(key_file))
+        manage(development, "migrate", "--noinput")
+        development_token = subprocess.run(
+            [sys.executable, "manage.py", "devtoken", "--role", "Admin"], cwd=PROJECT_ROOT, env=development,
+            capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+        deployed = {**development, "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1"}
+        del deployed["ENVIRONMENT"]
+        instance = Gunicorn(deployed, workers=1)
+        try:
+            _, headers, _ = get(instance.url, "/api/products", BEHIND_TLS)
+            assert headers["Strict-Transport-Security"].startswith("max-age=")  # production's headers
+            assert get(instance.url, "/metrics", BEHIND_TLS)[0] == 404
+            assert call(instance.url, "GET", "/api/products", development_token, headers=BEHIND_TLS)[0] == 401
+            assert call(instance.url, "GET", "/api/products", jwks_server.token(), headers=BEHIND_TLS)[0] == 200
+        finally:
+            instance.stop()
