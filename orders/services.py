@@ -1,7 +1,7 @@
-"""The order rules, and the only place stock moves: create, change status, cancel, delete.
+"""The order rules: create, change status, cancel, delete.
 
-The API and the admin both call these functions; nothing else writes `Product.stock_quantity` for an order.
-Each change is logged as a business event once its transaction commits.
+The API and the admin both call these functions; the stock an order takes and gives back moves through
+products.stock, which writes its ledger. Each change is logged as a business event once its transaction commits.
 """
 import secrets
 from dataclasses import dataclass
@@ -9,14 +9,14 @@ from decimal import Decimal, localcontext
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from customers.models import Customer
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 from orderservice.domain.money import largest_amount, to_cents
-from products.models import MAX_STOCK, Product
+from products import stock
+from products.models import Product, StockReason
 
 from .models import Order, OrderItem, OrderStatus
 
@@ -77,31 +77,11 @@ def new_order_number() -> str:
     return f"ORD-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-def _take_stock(products: dict[int, Product], quantities: dict[int, int]) -> None:
-    """Take each quantity only if that much is left, in product-id order: the one stock check of an order.
-
-    The condition `stock >= quantity` sits in the UPDATE itself, so two orders can never both take the last
-    units, whatever the database's locking; taking rows in one fixed order means orders sharing products
-    cannot deadlock.
-    """
-    now = timezone.now()
-    for product_id in sorted(quantities):
-        if quantities[product_id] > MAX_STOCK:  # more than any stock can be: no need to ask the database
-            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
-        taken = Product.objects.filter(pk=product_id, stock_quantity__gte=quantities[product_id]).update(
-            stock_quantity=F("stock_quantity") - quantities[product_id], updated_at=now)
-        if not taken:
-            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
-
-
-def _return_stock(order: Order, reason: str) -> None:
-    """Give back what the order took, in product-id order (see `_take_stock`)."""
-    now = timezone.now()
-    for item in sorted(order.order_items.all(), key=lambda item: item.product_id):
-        Product.objects.filter(pk=item.product_id).update(
-            stock_quantity=F("stock_quantity") + item.quantity, updated_at=now)
-        business_event("product.stock_changed", product_id=item.product_id, change=item.quantity,
-                       order_id=order.pk, reason=reason)
+def _quantities(order: Order) -> dict[int, int]:
+    quantities: dict[int, int] = {}
+    for item in order.order_items.all():
+        quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
+    return quantities
 
 
 @transaction.atomic
@@ -138,7 +118,6 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     # The total is the largest amount of an order (tax and shipping are not negative): within it, every amount fits.
     if totals.total_amount > largest_amount() or any(item.total_price > largest_amount() for item in items):
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
-    _take_stock(products, quantities)
     order = _insert_with_unique_number(
         customer_id=customer_id, notes=notes, shipping_address=shipping_address,
         sub_total=totals.sub_total, tax_amount=totals.tax_amount,
@@ -146,12 +125,10 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     )
     for item in items:
         item.order = order
-    OrderItem.objects.bulk_create(items)
     business_event("order.created", order_id=order.pk, order_number=order.order_number, customer_id=customer_id,
                    total_amount=str(order.total_amount), lines=len(items))
-    for product_id in sorted(quantities):
-        business_event("product.stock_changed", product_id=product_id, change=-quantities[product_id],
-                       order_id=order.pk, reason="order.created")
+    stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities)
+    OrderItem.objects.bulk_create(items)
     return order
 
 
@@ -192,7 +169,8 @@ def order_change_status(*, order_id: int, status: str) -> Order:
     if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
         raise RuleViolation(status_change_error(order.status, status), field="status")
     if status == OrderStatus.CANCELLED:
-        _return_stock(order, reason="order.cancelled")
+        stock.order_return_stock(order_id=order.pk, quantities=_quantities(order),
+                                 reason=StockReason.ORDER_CANCELLED)
     business_event("order.status_changed", order_id=order.pk, from_status=order.status, to_status=status)
     order.status = status
     order.save(update_fields=["status", "updated_at"])
@@ -219,6 +197,7 @@ def order_delete(*, order_id: int) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PENDING:
         raise RuleViolation("Cannot delete order that is not in Pending status")
-    _return_stock(order, reason="order.deleted")
+    stock.order_return_stock(order_id=order.pk, quantities=_quantities(order),
+                                 reason=StockReason.ORDER_DELETED)
     order.delete()
     business_event("order.deleted", order_id=order_id)

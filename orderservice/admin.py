@@ -7,6 +7,7 @@ from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from orderservice.domain.actors import acting_in_admin
 from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 
@@ -61,15 +62,23 @@ class RulesAdmin(admin.ModelAdmin):
     def change_url(self, object_id) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id])
 
+    # Each page that changes something acts as "admin:<username>" (what the stock ledger records as its actor).
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            with acting_in_admin(request):
+                return super().changeform_view(request, object_id, form_url, extra_context)
         except RuleViolation as refusal:  # raised inside the view's transaction: nothing was saved
             return self.refuse(request, refusal.message, request.get_full_path())
 
+    def changelist_view(self, request, extra_context=None):
+        with acting_in_admin(request):  # the actions
+            return super().changelist_view(request, extra_context)
+
     def delete_view(self, request, object_id, extra_context=None):
         try:
-            return super().delete_view(request, object_id, extra_context)
+            with acting_in_admin(request):
+                return super().delete_view(request, object_id, extra_context)
         except RuleViolation as refusal:
             return self.refuse(request, refusal.message, self.change_url(object_id))
         except ProtectedError:  # a row referring to it appeared after the confirmation page

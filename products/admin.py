@@ -5,11 +5,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from orderservice.admin import EditedFieldsForm, RulesAdmin, admin_event
+from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin, admin_event
 from orderservice.domain.money import largest_amount
 
-from .models import DELETE_REFUSED_MESSAGE, MAX_STOCK, Product
-from .services import product_adjust_stock
+from .models import DELETE_REFUSED_MESSAGE, MAX_STOCK, Product, StockMovement
+from .stock import product_adjust_stock, product_record_initial_stock
 
 # At or below this many units a product needs restocking: what the "low or out of stock" filter shows.
 LOW_STOCK = 10
@@ -50,6 +50,15 @@ class ProductForm(EditedFieldsForm):
         return self.cleaned_data["price"]
 
 
+class StockMovementInline(ReadOnlyInline):
+    """The product's stock ledger, newest first: one query, whatever the number of movements."""
+
+    model = StockMovement
+    fields = ["created_at", "change", "stock_after", "reason", "order_id", "actor", "request_id", "note"]
+    ordering = ["-id"]
+    verbose_name_plural = "stock movements (newest first)"
+
+
 @admin.register(Product)
 class ProductAdmin(RulesAdmin):
     """Stock of an existing product is shown, never edited as a figure: the form would write back what it read
@@ -62,6 +71,7 @@ class ProductAdmin(RulesAdmin):
     actions = ["activate", "deactivate"]
     delete_refused_message = DELETE_REFUSED_MESSAGE
     event_prefix = "product"
+    inlines = [StockMovementInline]
 
     @admin.display(description="SKU", ordering="sku")
     def sku_code(self, product):
@@ -78,6 +88,8 @@ class ProductAdmin(RulesAdmin):
         if change and form.cleaned_data.get("stock_adjustment"):
             product_adjust_stock(product_id=obj.pk, change=form.cleaned_data["stock_adjustment"])
         super().save_model(request, obj, form, change)
+        if not change:
+            product_record_initial_stock(product=obj)
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):

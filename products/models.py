@@ -1,5 +1,7 @@
 from django.db import models
+from django.utils import timezone
 
+from orderservice.domain.actors import MAX_ACTOR_LENGTH
 from orderservice.domain.limits import MAX_INTEGER
 from orderservice.domain.text import multi_line_text, one_line_text
 from orderservice.models import TimestampedModel
@@ -41,3 +43,36 @@ class Product(TimestampedModel):
 
     def natural_key(self):
         return (self.sku,)
+
+
+class StockReason(models.TextChoices):
+    INITIAL = "initial"
+    ORDER_CREATED = "order.created"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_DELETED = "order.deleted"
+    ADJUSTMENT = "adjustment"
+    SET = "set"
+
+
+class StockMovement(models.Model):
+    """One change of a product's stock, written in the transaction that made it: a product's stock_quantity is
+    always the sum of its movements' changes (products.stock writes them; `check_stock` verifies the sum)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_movements", db_index=False)
+    change = models.IntegerField()
+    stock_after = models.IntegerField()
+    reason = models.CharField(max_length=20, choices=StockReason.choices)
+    # Not a foreign key: the movement of a deleted order keeps that order's id.
+    order_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(max_length=MAX_ACTOR_LENGTH, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=500, blank=True, validators=[multi_line_text])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        # A product's movements, newest first, page by page: product_id then id.
+        indexes = [models.Index(fields=["product", "id"], name="stock_movement_product_id")]
+
+    def __str__(self):
+        return f"{self.change:+d} {self.reason} → {self.stock_after}"

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
 from orderservice.domain.money import largest_amount
+from orderservice.domain.text import multi_line_text
 from orderservice.api.serializers import UniqueFieldsSaveMixin
 
-from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product
+from . import stock
+from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product, StockMovement
 
 
 class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
@@ -29,12 +31,18 @@ class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
     def validate_sku(self, sku):
         return sku or None  # "" means no SKU: stored as NULL so it never collides with another product's
 
+    def create(self, validated_data):
+        return stock.product_create(**validated_data)
+
     def update(self, product, validated_data):
         """Write only what the request sent: a rename must not write back a stock figure read before
-        concurrent orders took their share."""
+        concurrent orders took their share. A stock figure sent is set through the ledger (a `set` movement)."""
+        if "stock_quantity" in validated_data:
+            stock.product_set_stock(product_id=product.pk, stock_quantity=validated_data["stock_quantity"])
+        fields = {field: value for field, value in validated_data.items() if field != "stock_quantity"}
         for field, value in validated_data.items():
             setattr(product, field, value)
-        product.save(update_fields=[*validated_data, "updated_at"])
+        product.save(update_fields=[*fields, "updated_at"])  # last, so the answer shows the updated_at stored
         return product
 
 
@@ -42,3 +50,26 @@ class ProductReplaceSerializer(ProductSerializer):
     """PUT: a full replacement must say how much stock there is; only a new product defaults to 0."""
 
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    product_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "product_id", "change", "stock_after", "reason", "order_id", "actor", "request_id", "note",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    """POST /api/products/{id}/stock-adjustments: units to add (negative: remove), and why."""
+
+    change = serializers.IntegerField(min_value=-MAX_STOCK, max_value=MAX_STOCK)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                 validators=[multi_line_text])
+
+    def validate_change(self, change):
+        if change == 0:
+            raise serializers.ValidationError("Must not be 0.", code="invalid")
+        return change

@@ -11,6 +11,7 @@ from orders import services
 from orders.models import Order, OrderItem
 from orderservice.testing.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
 from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
+from orderservice.testing.ledger import assert_ledger_adds_up, last_movement_id, movements_since
 from orderservice.testing.state import database_state, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,15 @@ def run_action(client, action: str, orders, **extra):
 
 def status_of(order) -> str:
     return Order.objects.get(pk=order.pk).status
+
+
+def assert_moved_by_staff(since: int, *expected: tuple) -> None:
+    """The movements written since movement `since` are exactly `expected` [(product, change, reason, order)],
+    each by "admin:admin" (admin_client's user), and the ledger adds up."""
+    assert movements_since(since) == [{"product_id": product.pk, "change": change, "reason": reason,
+                                       "order_id": order.pk, "actor": "admin:admin"}
+                                      for product, change, reason, order in expected]
+    assert_ledger_adds_up()
 
 
 # --- The list ----------------------------------------------------------------------------------
@@ -120,8 +130,10 @@ def test_cancelling_on_the_order_page_returns_the_stock(admin_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 3)])
     form = form_fields(admin_client.get(change_url(order)))
+    since = last_movement_id()
     admin_client.post(change_url(order), {**form, "status": "Cancelled"})
     assert (status_of(order), stock_of(product)) == ("Cancelled", 10)
+    assert_moved_by_staff(since, (product, 3, "order.cancelled", order))
 
 
 def test_a_forbidden_move_on_the_order_page_is_refused_with_a_message_and_changes_nothing(admin_client):
@@ -201,10 +213,12 @@ def test_orders_refused_for_the_same_reason_are_reported_together(admin_client):
 def test_the_cancel_action_returns_the_stock_exactly_once(admin_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 4)])
+    since = last_movement_id()
     run_action(admin_client, "cancel", [order])
     response = run_action(admin_client, "cancel", [order])
     assert shown_messages(response) == [f"{order.order_number}: already Cancelled"]
     assert stock_of(product) == 10
+    assert_moved_by_staff(since, (product, 4, "order.cancelled", order))
 
 
 def test_cancelling_a_shipped_order_is_refused_and_keeps_the_stock_out(admin_client):
@@ -248,6 +262,7 @@ def test_placing_an_order_takes_stock_and_prices_it_like_the_api(admin_client):
     laptop = ProductFactory(price=Decimal("1299.99"), stock_quantity=5)
     mouse = ProductFactory(price=Decimal("29.99"), stock_quantity=200)
     form = add_form(admin_client, customer, [(laptop, 1), (mouse, 2), (mouse, 1)], notes="by phone")
+    since = last_movement_id()
     response = admin_client.post(ADD, form, follow=True)
     assert error_messages(response) == []
     order = Order.objects.get()
@@ -265,6 +280,7 @@ def test_placing_an_order_takes_stock_and_prices_it_like_the_api(admin_client):
         Decimal("1389.96"), Decimal("111.20"), Decimal("0.00"), Decimal("1501.16"))
     assert (stock_of(laptop), stock_of(mouse)) == (4, 197)
     assert LogEntry.objects.get().object_id == str(order.pk)
+    assert_moved_by_staff(since, (laptop, -1, "order.created", order), (mouse, -3, "order.created", order))
 
 
 def test_placing_an_order_checks_the_stock_against_the_sum_of_its_lines(admin_client):
@@ -306,10 +322,12 @@ def test_deleting_a_pending_order_returns_its_stock(admin_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 4)])
     assert admin_client.get(delete_url(order)).status_code == 200  # the confirmation page
+    since = last_movement_id()
     response = admin_client.post(delete_url(order), {"post": "yes"}, follow=True)
     assert error_messages(response) == []
     assert not Order.objects.exists() and not OrderItem.objects.exists()
     assert stock_of(product) == 10
+    assert_moved_by_staff(since, (product, 4, "order.deleted", order))
 
 
 @pytest.mark.parametrize("status", ["Processing", "Shipped", "Delivered", "Cancelled"])
@@ -335,6 +353,7 @@ def test_bulk_delete_deletes_pending_orders_and_refuses_the_others(admin_client)
     product = ProductFactory(stock_quantity=20)
     pending = place_order(items=[(product, 4)])
     shipped = order_in("Shipped", items=[(product, 5)])
+    since = last_movement_id()
     response = run_action(admin_client, "delete_selected", [pending, shipped], post="yes")
     assert shown_messages(response) == [
         f"{pending.order_number}: deleted; its stock is returned",
@@ -343,6 +362,7 @@ def test_bulk_delete_deletes_pending_orders_and_refuses_the_others(admin_client)
     assert list(Order.objects.values_list("pk", "status")) == [(shipped.pk, "Shipped")]
     assert stock_of(product) == 15
     assert list(LogEntry.objects.values_list("object_id", "action_flag")) == [(str(pending.pk), DELETION)]
+    assert_moved_by_staff(since, (product, 4, "order.deleted", pending))  # none for the refused one
 
 
 # --- Business events -------------------------------------------------------------------------------

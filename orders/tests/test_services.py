@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 
 from orders import services
+from products import stock
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import OrderLine, OrderTotals
 from orderservice.domain.rules import RuleViolation
@@ -224,13 +225,13 @@ def test_order_create_gives_back_stock_already_taken_when_a_later_product_runs_o
     customer = CustomerFactory()
     first = ProductFactory(stock_quantity=10)
     second = ProductFactory(name="Contested", stock_quantity=10)
-    take_stock = services._take_stock
+    take_stock = stock.order_take_stock
 
-    def concurrent_sale_then_take_stock(products, quantities):
+    def concurrent_sale_then_take_stock(**arguments):
         Product.objects.filter(pk=second.pk).update(stock_quantity=0)
-        take_stock(products, quantities)
+        take_stock(**arguments)
 
-    monkeypatch.setattr(services, "_take_stock", concurrent_sale_then_take_stock)
+    monkeypatch.setattr(stock, "order_take_stock", concurrent_sale_then_take_stock)
 
     assert_refused("Insufficient stock for product Contested", None,
                    lambda: create(customer, (first, 2), (second, 2)))

@@ -1,5 +1,6 @@
 """Prometheus metrics at /metrics: requests by view, method and status (a histogram of their durations, whose
-`_count` is the number of requests), and business events by name (`order.created` counts the orders created).
+`_count` is the number of requests), business events by name (`order.created` counts the orders created), and stock
+movements by reason (counted by products.stock once their transaction commits).
 
 Under gunicorn each worker writes its numbers to files in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py gives
 every start an empty one) and /metrics adds up all of them, whichever worker answers.
@@ -20,6 +21,9 @@ REQUEST_DURATION = Histogram(
     ["view", "method", "status"])
 BUSINESS_EVENTS = Counter(
     "orderservice_business_events_total", "Business events by name, e.g. order.created", ["event"])
+STOCK_MOVEMENTS = Counter(
+    "orderservice_stock_movements_total",
+    "Stock movements committed, by reason (initial, order.created, adjustment, …)", ["reason"])
 AUTHORIZATION_REFUSALS = Counter(
     "orderservice_authorization_refusals_total",
     "Requests refused for a missing permission (by its name), or for another customer's object (own-objects)",

@@ -8,6 +8,7 @@ from customers.models import Customer
 from orders import services
 from orders.models import Order
 from orderservice.testing.lifecycle import PATH_TO
+from products import stock
 from products.models import Product
 
 
@@ -33,6 +34,10 @@ class ProductFactory(factory.django.DjangoModelFactory):
     stock_quantity = 100
     category = "Tests"
     is_active = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return stock.product_create(**kwargs)  # with its `initial` movement, so the ledger adds up in every test
 
 
 def place_order(customer=None, items=None, **fields) -> Order:

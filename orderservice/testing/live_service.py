@@ -39,9 +39,10 @@ def service_environment(database_url: str, jwks_url: str, **extra) -> dict:
     }
 
 
-def manage(environment: dict, *arguments: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=environment, check=True,
-                   capture_output=True, timeout=120)
+def manage(environment: dict, *arguments: str) -> str:
+    """Run a management command against the service's database; its output (a non-zero exit raises)."""
+    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=environment, check=True,
+                          capture_output=True, timeout=120).stdout.decode()
 
 
 @contextmanager

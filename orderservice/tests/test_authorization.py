@@ -104,6 +104,8 @@ TABLE = {
     ("put", "/api/products/{P2}"): staff_and("catalog:write", then=200, otherwise=403),
     ("patch", "/api/products/{P2}"): staff_and("catalog:write", then=200, otherwise=403),
     ("delete", "/api/products/{P2}"): staff_and("catalog:write", then=204, otherwise=403),
+    ("post", "/api/products/{P1}/stock-adjustments"): staff_and("catalog:write", then=201, otherwise=403),
+    ("get", "/api/products/{P1}/stock-movements"): staff_and("catalog:write", then=200, otherwise=403),
     # --- orders: orders:read reads all, orders:write changes all; any other token only its customer's own
     ("get", "/api/orders"): {
         **{caller: (200, []) for caller in CALLERS}, "customer A": (200, ["order_A"]),
@@ -127,6 +129,7 @@ def body_for(method: str, template: str, world: World) -> dict | None:
         ("post", "/api/products"): NEW_PRODUCT,
         ("put", "/api/products/{P2}"): {**NEW_PRODUCT, "name": "Desk lamp"},
         ("patch", "/api/products/{P2}"): {"price": "0.01"},
+        ("post", "/api/products/{P1}/stock-adjustments"): {"change": -2, "note": "breakage"},
         ("post", "/api/orders"): {"customer_id": world.A.pk, "order_items": [{"product_id": world.P1.pk, "quantity": 1}]},
         ("put", "/api/orders/{order_A}"): {"notes": "Ring twice"},
         ("patch", "/api/orders/{order_A}"): {"shipping_address": "2 Other Street"},

@@ -7,11 +7,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
 
+from orderservice.testing.ledger import assert_ledger_adds_up_over_http
 from orderservice.testing.live_service import (PROJECT_ROOT, Gunicorn, call, get, manage, postgres_database,
                                                service_environment, sqlite_database)
 
@@ -52,6 +54,39 @@ def test_two_instances_on_one_database_serve_the_same_orders(production, jwks_se
     assert {order["id"] for order in views[0][1]} >= {answer["id"] for _, answer in placed}
     chair = [call(instance.url, "GET", "/api/products/3", token, headers=BEHIND_TLS)[1] for instance in instances]
     assert chair[0]["stock_quantity"] == chair[1]["stock_quantity"] == 75 - 2 * len(views[0][1])
+
+
+def test_two_instances_keep_one_stock_ledger_under_racing_orders_cancels_and_adjustments(production, jwks_server,
+                                                                                       capsys):
+    _, environment, instances = production
+    token = jwks_server.token(subject="production-warehouse")
+    placed = []
+
+    def act(index):
+        url = instances[index % 2].url
+        if index % 4 == 1:
+            return call(url, "POST", "/api/products/2/stock-adjustments", token,
+                        {"change": 5 if index % 8 == 1 else -3}, BEHIND_TLS)[0]
+        if index % 4 == 3 and placed:
+            return call(url, "PUT", f"/api/orders/{placed.pop()}/status", token, {"status": "Cancelled"},
+                        BEHIND_TLS)[0]
+        status, order = call(url, "POST", "/api/orders", token,
+                             {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 2},
+                                                                {"product_id": 1, "quantity": 1}]}, BEHIND_TLS)
+        if status == 201:
+            placed.append(order["id"])
+        return status
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = Counter(pool.map(act, range(80)))
+    assert set(statuses) <= {200, 201}, statuses
+
+    movements = [assert_ledger_adds_up_over_http(instance.url, token, environment, BEHIND_TLS)
+                 for instance in instances]
+    assert movements[0] == movements[1]  # both instances serve the one ledger
+    with capsys.disabled():
+        print(f"\n[postgresql, production, 2 gunicorns x 2 workers] requests=80 statuses={dict(statuses)} "
+              f"movements={movements[0]} ledger=adds up, check_stock=0")
 
 
 def test_production_answers_over_tls_only_with_security_headers_and_its_own_static_files(production):

@@ -30,6 +30,7 @@ def test_openapi_json_is_json_and_documents_every_operation_once(anonymous_clien
         ("/api/products", "get"), ("/api/products", "post"),
         ("/api/products/{id}", "get"), ("/api/products/{id}", "put"), ("/api/products/{id}", "patch"),
         ("/api/products/{id}", "delete"),
+        ("/api/products/{id}/stock-adjustments", "post"), ("/api/products/{id}/stock-movements", "get"),
         ("/api/orders", "get"), ("/api/orders", "post"),
         ("/api/orders/{id}", "get"), ("/api/orders/{id}", "put"), ("/api/orders/{id}", "patch"),
         ("/api/orders/{id}", "delete"), ("/api/orders/{id}/status", "put"),

@@ -7,9 +7,11 @@ from django.contrib.admin.models import LogEntry
 
 from orderservice.testing.admin_pages import error_messages, form_fields, queries_to_get, shown_messages
 from orderservice.testing.factories import ProductFactory, place_order
+from orderservice.testing.ledger import assert_ledger_adds_up
 from orderservice.testing.state import stock_of
 from products.admin import LOW_STOCK
-from products.models import Product
+from products.models import Product, StockMovement
+from products.stock import product_adjust_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +105,13 @@ def test_a_new_product_gets_its_initial_stock(admin_client, admin_user, logged_e
     product = Product.objects.get()
     assert (product.name, product.price, product.stock_quantity, product.sku, product.is_active) == (
         "Desk", Decimal("249.00"), 12, None, True)
+    movement = StockMovement.objects.get(product=product)
+    assert (movement.change, movement.stock_after, movement.reason, movement.actor) == (
+        12, 12, "initial", f"admin:{admin_user.username}")
     assert logged_events() == [{"event": "product.created", "product_id": product.pk, "via": "admin",
-                                "staff_user_id": admin_user.pk}]
+                                "staff_user_id": admin_user.pk},
+                               {"event": "product.stock_changed", "product_id": product.pk,
+                                "movement_id": movement.pk, "change": 12, "reason": "initial", "stock_after": 12}]
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -131,7 +138,8 @@ def test_the_stock_of_an_existing_product_is_shown_but_not_editable(admin_client
     assert '<div class="readonly">37</div>' in response.content.decode()
 
 
-def test_an_adjustment_applies_to_the_stock_as_it_is_when_saved(admin_client, logged_events, committed):
+def test_an_adjustment_applies_to_the_stock_as_it_is_when_saved(admin_client, admin_user, logged_events,
+                                                                committed):
     """The page showed 10; an order took 3 meanwhile; staff add a delivery of 5: 12, not 15."""
     product = ProductFactory(name="Desk", stock_quantity=10)
     form = form_fields(admin_client.get(change_url(product)))
@@ -143,8 +151,12 @@ def test_an_adjustment_applies_to_the_stock_as_it_is_when_saved(admin_client, lo
     product.refresh_from_db()
     assert (product.name, product.stock_quantity) == ("Desk XL", 12)
     events = [e for e in logged_events() if e["event"] == "product.stock_changed" and e.get("reason") == "adjustment"]
-    assert events == [{"event": "product.stock_changed", "product_id": product.pk, "change": 5,
-                       "reason": "adjustment", "stock_quantity": 12}]
+    movement = StockMovement.objects.filter(product=product).first()  # the newest
+    assert (movement.change, movement.stock_after, movement.reason, movement.actor) == (
+        5, 12, "adjustment", f"admin:{admin_user.username}")
+    assert events == [{"event": "product.stock_changed", "product_id": product.pk, "movement_id": movement.pk,
+                       "change": 5, "reason": "adjustment", "stock_after": 12}]
+    assert_ledger_adds_up()
 
 
 def test_saving_without_an_adjustment_leaves_stock_taken_meanwhile_alone(admin_client):
@@ -172,6 +184,7 @@ def test_an_adjustment_below_zero_is_refused_and_changes_nothing(admin_client, l
     assert error_messages(response) == ["Cannot remove 5 from the stock of Desk: only 4 in stock"]
     product.refresh_from_db()
     assert (product.name, product.stock_quantity) == ("Desk", 4)
+    assert StockMovement.objects.filter(product=product).count() == 1  # its initial stock only
     assert logged_events() == []
     assert not LogEntry.objects.exists()
 
@@ -181,6 +194,27 @@ def test_an_adjustment_may_take_the_stock_to_zero(admin_client):
     form = form_fields(admin_client.get(change_url(product)))
     admin_client.post(change_url(product), {**form, "stock_adjustment": "-4"})
     assert stock_of(product) == 0
+
+
+# --- The stock ledger ----------------------------------------------------------------------------
+
+def test_the_page_lists_the_products_movements_newest_first_read_only(admin_client):
+    product = ProductFactory(stock_quantity=10)
+    place_order(items=[(product, 3)])
+    product_adjust_stock(product_id=product.pk, change=-2, note="breakage")
+    response = admin_client.get(change_url(product))
+    rows = response.context["inline_admin_formsets"][0].formset.queryset
+    assert [(m.change, m.stock_after, m.reason, m.note) for m in rows] == [
+        (-2, 5, "adjustment", "breakage"), (-3, 7, "order.created", ""), (10, 10, "initial", "")]
+    assert "stock_movements-0-change" not in form_fields(response)  # shown, not editable
+    assert "breakage" in response.content.decode()
+
+
+def test_the_page_takes_as_many_queries_for_30_movements_as_for_1(admin_client):
+    few, many = ProductFactory(stock_quantity=50), ProductFactory(stock_quantity=50)
+    for _ in range(29):
+        product_adjust_stock(product_id=many.pk, change=-1)
+    assert queries_to_get(admin_client, change_url(many)) == queries_to_get(admin_client, change_url(few))
 
 
 # --- Deleting ------------------------------------------------------------------------------------

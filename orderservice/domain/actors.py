@@ -1,0 +1,34 @@
+"""Who is acting, as the stock ledger records it: the token's subject in the API, "admin:<username>" in the admin,
+"system" anywhere else (management commands, fixtures); and the request being served."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import structlog
+
+MAX_ACTOR_LENGTH = 255
+SYSTEM = "system"
+
+_staff_actor: ContextVar[str | None] = ContextVar("staff_actor", default=None)
+
+
+@contextmanager
+def acting_in_admin(request):
+    """Within it, whatever the admin does is done by "admin:<username>" (kept out of the log lines: a username
+    may be an email address)."""
+    reset = _staff_actor.set(f"admin:{request.user.get_username()}")
+    try:
+        yield
+    finally:
+        _staff_actor.reset(reset)
+
+
+def current_actor() -> str:
+    """The staff user in the admin, else the subject of the request's bearer token (orderservice.auth.tokens binds
+    it), else "system"."""
+    actor = _staff_actor.get() or structlog.contextvars.get_contextvars().get("subject") or SYSTEM
+    return actor[:MAX_ACTOR_LENGTH]
+
+
+def current_request_id() -> str:
+    """The X-Request-ID of the request being served (orderservice.observability.middleware binds it), or ""."""
+    return structlog.contextvars.get_contextvars().get("request_id") or ""

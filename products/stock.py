@@ -1,0 +1,162 @@
+"""The one place a product's stock changes: orders taking and returning it, staff adjusting it or setting it, a
+product created with some. Each change writes its StockMovement in the same transaction (several products at
+once: one bulk insert), so `stock_quantity = Σ change` for every product, always; each is logged as a
+`product.stock_changed` business event and counted by reason once the transaction commits.
+
+Rows are changed in primary-key order with `F()` updates whose condition (`stock >= quantity`) sits in the
+UPDATE itself: two transactions can never both take the last units, whatever the database's locking, and
+transactions sharing products cannot deadlock. `stock_after` is read under the row lock the update holds.
+"""
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from orderservice.domain.actors import SYSTEM, current_actor, current_request_id
+from orderservice.domain.rules import RuleViolation
+from orderservice.observability.events import business_event
+from orderservice.observability.metrics import STOCK_MOVEMENTS
+
+from .models import MAX_STOCK, Product, StockMovement, StockReason
+
+
+def _record(movements: list[StockMovement]) -> list[StockMovement]:
+    """Insert the movements (one query), and log and count them once the transaction commits."""
+    actor, request_id, now = current_actor(), current_request_id(), timezone.now()
+    for movement in movements:
+        movement.actor = movement.actor or actor
+        movement.request_id, movement.created_at = request_id, now
+    StockMovement.objects.bulk_create(movements)
+    for movement in movements:
+        business_event("product.stock_changed", product_id=movement.product_id, movement_id=movement.pk,
+                       change=movement.change, reason=str(movement.reason), stock_after=movement.stock_after,
+                       **({"order_id": movement.order_id} if movement.order_id else {}))
+        transaction.on_commit(STOCK_MOVEMENTS.labels(str(movement.reason)).inc)
+    return movements
+
+
+def _stock_now(product_ids) -> dict[int, int]:
+    return dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "stock_quantity"))
+
+
+# --- Orders ---------------------------------------------------------------------------------------------------
+
+def order_take_stock(*, order_id: int, products: dict[int, Product], quantities: dict[int, int]) -> None:
+    """Take each quantity only if that much is left, in product-id order: the one stock check of an order.
+
+    `products` were read with select_for_update (PostgreSQL's row locks; SQLite's IMMEDIATE transaction holds the
+    write lock), so what is left after the update is what was read minus what was taken.
+    """
+    now = timezone.now()
+    movements = []
+    for product_id in sorted(quantities):
+        quantity = quantities[product_id]
+        if quantity > MAX_STOCK:  # more than any stock can be: no need to ask the database
+            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
+        taken = Product.objects.filter(pk=product_id, stock_quantity__gte=quantity).update(
+            stock_quantity=F("stock_quantity") - quantity, updated_at=now)
+        if not taken:
+            raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
+        movements.append(StockMovement(product_id=product_id, change=-quantity, order_id=order_id,
+                                       stock_after=products[product_id].stock_quantity - quantity,
+                                       reason=StockReason.ORDER_CREATED))
+    _record(movements)
+
+
+@transaction.atomic
+def order_return_stock(*, order_id: int, quantities: dict[int, int], reason: str) -> None:
+    """Give back what an order took (cancelled or deleted), in product-id order."""
+    now = timezone.now()
+    for product_id in sorted(quantities):
+        Product.objects.filter(pk=product_id).update(
+            stock_quantity=F("stock_quantity") + quantities[product_id], updated_at=now)
+    stock = _stock_now(quantities)  # our updates hold the rows' locks: nobody else has changed them since
+    _record([StockMovement(product_id=product_id, change=quantities[product_id], stock_after=stock[product_id],
+                           order_id=order_id, reason=reason) for product_id in sorted(quantities)])
+
+
+# --- Staff ----------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def product_adjust_stock(*, product_id: int, change: int, note: str = "") -> StockMovement:
+    """Add `change` (negative: remove) to the stock as it is now, never below zero nor above MAX_STOCK: a delivery
+    or breakage recorded this way never undoes an order placed meanwhile."""
+    adjusted = Product.objects.filter(
+        pk=product_id, stock_quantity__gte=-change, stock_quantity__lte=MAX_STOCK - change,
+    ).update(stock_quantity=F("stock_quantity") + change, updated_at=timezone.now())
+    product = Product.objects.get(pk=product_id)
+    if not adjusted:
+        if change < 0:
+            raise RuleViolation(f"Cannot remove {-change} from the stock of {product.name}: "
+                                f"only {product.stock_quantity} in stock", field="change")
+        raise RuleViolation(f"Stock of {product.name} cannot exceed {MAX_STOCK}", field="change")
+    [movement] = _record([StockMovement(product_id=product_id, change=change, stock_after=product.stock_quantity,
+                                        reason=StockReason.ADJUSTMENT, note=note)])
+    return movement
+
+
+@transaction.atomic
+def product_set_stock(*, product_id: int, stock_quantity: int) -> None:
+    """Overwrite the stock with a figure (PUT/PATCH of stock_quantity), recorded as the difference; nothing when
+    unchanged. Units taken between the caller's read and this write are overwritten: adjust instead."""
+    before = Product.objects.select_for_update().values_list("stock_quantity", flat=True).get(pk=product_id)
+    if stock_quantity == before:
+        return
+    Product.objects.filter(pk=product_id).update(stock_quantity=stock_quantity, updated_at=timezone.now())
+    _record([StockMovement(product_id=product_id, change=stock_quantity - before, stock_after=stock_quantity,
+                           reason=StockReason.SET)])
+
+
+# --- New products ---------------------------------------------------------------------------------------------
+
+def product_record_initial_stock(*, product: Product, actor: str = "") -> None:
+    """The `initial` movement of a product just created with its stock (the API, the admin, a fixture)."""
+    _record([StockMovement(product_id=product.pk, change=product.stock_quantity, stock_after=product.stock_quantity,
+                           reason=StockReason.INITIAL, actor=actor)])
+
+
+@transaction.atomic
+def product_create(**fields) -> Product:
+    """A new product and the `initial` movement of its stock."""
+    product = Product.objects.create(**fields)
+    product_record_initial_stock(product=product)
+    return product
+
+
+# `loaddata` saves a fixture's rows raw, past every service, and Django offers no hook into it but this signal:
+# the one receiver of the project. It records what the fixture wrote (an `initial` movement for a new product, the
+# difference as `set` when a fixture reloads an existing one), so Σ holds after `loaddata seed` too.
+@receiver(post_save, sender=Product, dispatch_uid="products.stock.fixture_stock")
+def record_fixture_stock(sender, instance: Product, raw: bool, **kwargs) -> None:
+    if not raw:
+        return
+    recorded = StockMovement.objects.filter(product_id=instance.pk).aggregate(total=Sum("change"))["total"]
+    if recorded is None:
+        product_record_initial_stock(product=instance, actor=SYSTEM)
+    elif recorded != instance.stock_quantity:
+        _record([StockMovement(product_id=instance.pk, change=instance.stock_quantity - recorded,
+                               stock_after=instance.stock_quantity, reason=StockReason.SET, actor=SYSTEM)])
+
+
+# --- Verification ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    checked: int
+    drifted: list[tuple[int, str, int, int]]  # (id, name, stock_quantity, Σ change)
+
+
+def check_ledger() -> LedgerCheck:
+    """Compare every product's stock_quantity with the sum of its movements' changes, in one grouped query."""
+    rows = (Product.objects.order_by("pk").annotate(ledger=Coalesce(Sum("stock_movements__change"), 0))
+            .values_list("pk", "name", "stock_quantity", "ledger"))
+    checked, drifted = 0, []
+    for row in rows.iterator():
+        checked += 1
+        if row[2] != row[3]:
+            drifted.append(row)
+    return LedgerCheck(checked, drifted)
