@@ -37,6 +37,7 @@ class CustomerViewSet(ResourceViewSet):
         "destroy": CUSTOMERS_WRITE,
     }
     customer_may = frozenset({"list", "retrieve", "create", "update", "partial_update"})
+    single_object_actions = ResourceViewSet.single_object_actions | {"me"}
 
     def get_serializer_class(self):
         return OwnCustomerSerializer if self.acting_as_customer else CustomerSerializer

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from orderservice.api.conditional import atomic_if_match, etag_of
 from orderservice.api.idempotency import idempotent
 from orderservice.api.viewsets import FastReadMixin, ResourceViewSet
 from orderservice.auth.permissions import ORDERS_READ, ORDERS_WRITE, note_outside_own_objects, refuse
@@ -51,6 +52,7 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         "change_status": ORDERS_WRITE, "destroy": ORDERS_WRITE,
     }
     customer_may = frozenset(required_permission)  # each on its own orders only, within the rules above
+    single_object_actions = ResourceViewSet.single_object_actions | {"change_status"}
 
     def get_queryset(self):
         if self.acting_as_customer:
@@ -60,6 +62,10 @@ class OrderViewSet(OrderListing, ResourceViewSet):
     def answer(self, order: Order, status_code=status.HTTP_200_OK, headers=None) -> Response:
         """The order as GET shows it, read back with its customer and items."""
         return Response(self.represent_object(order.pk), status=status_code, headers=headers)
+
+    def current_etag(self, order: Order) -> str:
+        # Read like GET reads it: the ETag covers the order's customer and its items' products too.
+        return etag_of(self.represent_object(order.pk))
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, examples=[
         OpenApiExample("Two mice, shipped to the office", request_only=True, value={
@@ -85,6 +91,7 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         return self.answer(order, status.HTTP_201_CREATED, self.get_success_headers({"id": order.pk}))
 
     @extend_schema(request=OrderUpdateSerializer, responses={200: OrderSerializer})
+    @atomic_if_match
     def update(self, request, *args, **kwargs):
         order = self.get_object()
         payload = OrderUpdateSerializer(data=request.data)
@@ -99,6 +106,7 @@ class OrderViewSet(OrderListing, ResourceViewSet):
 
     @extend_schema(request=OrderStatusSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["put"], url_path="status")
+    @atomic_if_match
     def change_status(self, request, pk=None):
         order = self.get_object()
         payload = OrderStatusSerializer(data=request.data)

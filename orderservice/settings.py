@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from corsheaders.defaults import default_headers as default_cors_headers
 from dotenv import load_dotenv
 
 from orderservice.config import (ConfigError, check_jwks_url, env_bool, env_decimal, env_int, env_list, env_rate,
@@ -156,7 +157,8 @@ SILENCED_SYSTEM_CHECKS.append("axes.W002")
 # --- CORS ---------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = not IS_PRODUCTION and not CORS_ALLOWED_ORIGINS
-CORS_EXPOSE_HEADERS = ["Location"]
+CORS_EXPOSE_HEADERS = ["Location", "ETag"]
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "if-none-match")  # conditional requests (docs/api.md)
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -36,13 +36,26 @@ PROBLEM_SCHEMA = {
 }
 
 
+ETAG_HEADER = {"schema": {"type": "string"}, "example": '"5d41402abc4b2a76b9719d911017c592"',
+               "description": "A strong validator of this representation: send it in If-Match or If-None-Match"}
+CONDITIONAL_HEADERS = {"If-Match", "If-None-Match"}
+
+
+def _header_parameter(name: str, description: str) -> dict:
+    return {"in": "header", "name": name, "required": False, "schema": {"type": "string"},
+            "description": description}
+
+
 class PermissionDocumentingSchema(AutoSchema):
     """drf-spectacular's schema, with each operation's permission (the view's `required_permission` and
     `customer_may`, orderservice.auth.permissions) said in its description and in `x-required-permission`,
-    and its 403 documented where a permission can refuse it."""
+    and its 403 documented where a permission can refuse it; and one object's conditional requests
+    (the view's `single_object_actions`, orderservice.api.conditional): ETag, If-None-Match, If-Match."""
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None:
+            self._document_conditional_requests(operation, method.lower())
         rules = getattr(self.view, "required_permission", None)
         if operation is None or rules is None:
             return operation
@@ -62,6 +75,27 @@ class PermissionDocumentingSchema(AutoSchema):
             operation["responses"].setdefault("403", _problem(f"The token lacks `{permission}` (`detail` names it)"))
         return operation
 
+    def _document_conditional_requests(self, operation: dict, method: str) -> None:
+        action = getattr(self.view, "action", None)
+        single_object_actions = getattr(self.view, "single_object_actions", frozenset())
+        responses = operation["responses"]
+        if action in single_object_actions:
+            for code in ("200", "201"):
+                if code in responses:
+                    responses[code].setdefault("headers", {})["ETag"] = ETAG_HEADER
+        if method == "get" and action in single_object_actions:
+            operation.setdefault("parameters", []).append(_header_parameter(
+                "If-None-Match", 'The ETags of the copies the client holds ("…", W/"…" or *): a 304 without a body '
+                                 "when one of them is current"))
+            responses["304"] = {"description": "Not Modified: the client's copy is current (no body)",
+                                "headers": {"ETag": ETAG_HEADER}}
+        elif method in ("put", "patch", "delete") and action in single_object_actions | {"destroy"}:
+            operation.setdefault("parameters", []).append(_header_parameter(
+                "If-Match", 'Optional: the ETag the client last read ("…", or * for any). Without it the write is '
+                            "unconditional; with one that is no longer current it is a 412 that changes nothing"))
+            responses["412"] = _problem("The resource has changed since the ETag in If-Match was read, and nothing "
+                                        "was changed: GET it again and retry")
+
 
 def _problem(description: str, **headers) -> dict:
     response = {"description": description,
@@ -80,7 +114,8 @@ def document_errors_and_headers(result, generator, request, public):
         for method, operation in operations.items():
             responses = operation["responses"]
             parameters = operation.get("parameters", [])
-            takes_input = "requestBody" in operation or any(p["in"] in ("query", "header") for p in parameters)
+            takes_input = "requestBody" in operation or any(
+                p["in"] in ("query", "header") and p["name"] not in CONDITIONAL_HEADERS for p in parameters)
             errors = {
                 "401": _problem("No token, or one that fails verification",
                                 **{"WWW-Authenticate": 'Bearer realm="order-service"[, error="invalid_token", …]'}),

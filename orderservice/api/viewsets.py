@@ -1,7 +1,7 @@
 """The base views the resources share: reads through the fast read path, and the one base viewset."""
 from django.db.models import ProtectedError
 from django.http import Http404
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -11,12 +11,17 @@ from orderservice.domain.rules import RuleViolation
 from orderservice.observability.events import business_event
 from orderservice.api.idempotency import idempotent
 from orderservice.api.pagination import FetchedFirstPage
-from orderservice.api import read_path
+from orderservice.api import conditional, read_path
 
 
 class FastReadMixin(DeclaredRules):
     """GETs answered through the fast read path (orderservice.api.read_path): the same JSON as the
-    serializer's, from plain rows. Filters, search, ordering and pagination work on those rows unchanged."""
+    serializer's, from plain rows. Filters, search, ordering and pagination work on those rows unchanged.
+    One object's 200 or 201 carries its ETag, and a GET whose If-None-Match matches it is a 304
+    (orderservice.api.conditional)."""
+
+    # The actions that answer one object as GET shows it.
+    single_object_actions = frozenset({"retrieve", "create", "update", "partial_update"})
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticated and allowed first: a 401/403 comes before a 404
@@ -47,6 +52,14 @@ class FastReadMixin(DeclaredRules):
             raise self.not_found()
         return found
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code in (200, 201) and getattr(self, "action", None) in self.single_object_actions:
+            etag = conditional.etag_of(response.data)
+            if conditional.not_modified(request, etag):
+                response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            response["ETag"] = etag
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def not_found(self) -> NotFound:
         # "Customer not found", as the old service said, for any id that matches nothing, and for another
         # customer's object, whose existence a customer must not learn.
@@ -57,8 +70,9 @@ class FastReadMixin(DeclaredRules):
 
 class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     """A ModelViewSet that answers 201 with `Location`, honours Idempotency-Key on POST, refuses deletes
-    that would orphan other rows, and logs `<model>.created|updated|deleted` business events (orders, whose
-    service logs its own, override the hooks)."""
+    that would orphan other rows, checks an optional If-Match on PUT/PATCH/DELETE (a 412 when it is stale), and
+    logs `<model>.created|updated|deleted` business events (orders, whose service logs its own, override the
+    hooks)."""
 
     delete_refused_message = "Cannot delete this resource while other records refer to it"
 
@@ -66,16 +80,35 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
+    @conditional.atomic_if_match
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @conditional.atomic_if_match
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
     def filter_queryset(self, queryset):
         # Filters, search and ordering shape lists; one object is found by its id alone (and DRF would
         # otherwise run every list filter on each detail request).
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
+        if self.action == "list":
+            return super().filter_queryset(queryset)
+        if conditional.checks_if_match(self):  # locked until the write's transaction ends
+            return queryset.select_for_update(of=("self",))
+        return queryset
 
     def get_object(self):
         try:
-            return super().get_object()
+            instance = super().get_object()
         except Http404:
             raise self.not_found() from None
+        if conditional.checks_if_match(self):  # checked before the body is validated (RFC 9110 §13.2.1)
+            conditional.check_if_match(self.request, self.current_etag(instance))
+        return instance
+
+    def current_etag(self, instance) -> str:
+        """The ETag a GET would show for `instance` now, from the row already read."""
+        return conditional.etag_of(self.get_serializer(instance).data)
 
     def get_success_headers(self, data):
         path = self.request.path.rstrip("/")

@@ -8,8 +8,8 @@ from products.models import Product
 
 # RFC 9110's reason phrases, stated here rather than taken from the Python the tests run on.
 TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-          413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
-          500: "Internal Server Error", 503: "Service Unavailable"}
+          412: "Precondition Failed", 413: "Content Too Large", 415: "Unsupported Media Type",
+          422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 def assert_problem(response, status: int, detail: str, errors: dict | None = None) -> None:

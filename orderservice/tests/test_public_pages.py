@@ -83,7 +83,8 @@ def test_errors_are_documented_as_problem_documents(schema):
     post = schema["paths"]["/api/orders"]["post"]["responses"]
     assert set(post) == {"201", "400", "401", "403", "413", "415", "422", "429", "503"}
     assert list(post["400"]["content"]) == ["application/problem+json"]
-    assert set(schema["paths"]["/api/products/{id}"]["get"]["responses"]) == {"200", "401", "404", "429", "503"}
+    assert set(schema["paths"]["/api/products/{id}"]["get"]["responses"]) == {
+        "200", "304", "401", "404", "429", "503"}  # 304: If-None-Match (orderservice.api.conditional)
     assert "400" in schema["paths"]["/api/customers/{id}"]["delete"]["responses"]
     assert schema["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail", "instance"]
 
