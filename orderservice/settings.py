@@ -157,8 +157,9 @@ SILENCED_SYSTEM_CHECKS.append("axes.W002")
 # --- CORS ---------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = not IS_PRODUCTION and not CORS_ALLOWED_ORIGINS
-CORS_EXPOSE_HEADERS = ["Location", "ETag"]
-CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "if-none-match")  # conditional requests (docs/api.md)
+# Conditional requests and safe retries (docs/api.md) from browsers on other origins too.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "if-none-match", "idempotency-key")
+CORS_EXPOSE_HEADERS = ["Location", "ETag", "Idempotent-Replayed"]
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -275,7 +275,7 @@ def test_of_concurrent_patches_with_the_same_if_match_exactly_one_wins(jwks_serv
 
 # --- Browsers and the schema ------------------------------------------------------------------------
 
-def test_browsers_may_send_if_match_and_read_the_etag(api_client):
+def test_browsers_may_send_if_match_and_idempotency_key_and_read_the_etag(api_client):
     path = url(RESOURCES[1], ProductFactory())
     origin = {"HTTP_ORIGIN": "https://shop.example"}
 
@@ -283,8 +283,8 @@ def test_browsers_may_send_if_match_and_read_the_etag(api_client):
                                    HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, if-match", **origin)
     response = api_client.get(path, **origin)
 
-    assert {"if-match", "if-none-match"} <= set(preflight["Access-Control-Allow-Headers"].split(", "))
-    assert "ETag" in response["Access-Control-Expose-Headers"].split(", ")
+    assert {"if-match", "if-none-match", "idempotency-key"} <= set(preflight["Access-Control-Allow-Headers"].split(", "))
+    assert {"ETag", "Location", "Idempotent-Replayed"} <= set(response["Access-Control-Expose-Headers"].split(", "))
 
 
 def test_the_schema_documents_etag_if_match_if_none_match_304_and_412(api_client):
