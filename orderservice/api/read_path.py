@@ -28,12 +28,12 @@ from datetime import timezone as dt_timezone
 from decimal import Decimal
 from typing import Any, Callable
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import ForeignKey, QuerySet
 from rest_framework import fields, serializers
 from rest_framework.settings import api_settings
 
-from orderservice.domain.limits import MAX_ID
+from orderservice.domain.limits import as_id
 
 
 def _utc_timestamp(value):
@@ -175,21 +175,14 @@ def represent(serializer_class, page) -> list[dict]:
 def represent_one(serializer_class, queryset: QuerySet, pk):
     """One object's JSON by its id, or None when there is none (or the id cannot be one)."""
     plan = plan_for(serializer_class)
-    try:
-        pk = _checked_id(plan.model._meta.pk.to_python(pk))
-        if queryset.query.has_filters():  # narrowed (one customer's): the ORM builds it, nested objects joined
-            found = list(queryset.filter(pk=pk).values(*plan.joined_columns))
-        else:  # its nested objects joined into the same query (and into its items'), compiled once
-            found = _select(plan, "pk", [pk], joined=True)
-    except (TypeError, ValueError, OverflowError, DjangoValidationError):
+    pk = as_id(pk)
+    if pk is None:
         return None
+    if queryset.query.has_filters():  # narrowed (one customer's): the ORM builds it, nested objects joined
+        found = list(queryset.filter(pk=pk).values(*plan.joined_columns))
+    else:  # its nested objects joined into the same query (and into its items'), compiled once
+        found = _select(plan, "pk", [pk], joined=True)
     return _represent(plan, found, joined=True)[0] if found else None
-
-
-def _checked_id(value):
-    if isinstance(value, int) and not -MAX_ID - 1 <= value <= MAX_ID:
-        raise OverflowError("no row has an id beyond 64 bits")  # and SQLite cannot even bind it
-    return value
 
 
 # The hot reads ask the same few shapes every time: an object by id, a page's items or customers by ids, a list's
