@@ -34,6 +34,7 @@ logger = logging.getLogger("orderservice.auth")
 
 SUBJECT_CLAIMS = ("sub", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier")
 ROLE_CLAIMS = ("role", "roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
+SCOPE_CLAIMS = ("scope", "scp")  # OAuth's space-separated string, or Microsoft's string or array
 # Header parameters that name a key or where to fetch one: trusting them would let a token choose its own key.
 SELF_KEYING_HEADERS = ("jku", "x5u", "jwk", "x5c")
 
@@ -207,7 +208,8 @@ def _claim_values(token, names) -> list[str]:
 
 
 class ServiceUser(TokenUser):
-    """The caller, as the token describes them: `id` from `sub` or .NET's nameidentifier, `roles`, `permissions`."""
+    """The caller, as the token describes them: `id` from `sub` or .NET's nameidentifier, `roles`, `scopes`,
+    `permissions`."""
 
     @cached_property
     def id(self) -> str:
@@ -218,9 +220,13 @@ class ServiceUser(TokenUser):
         return frozenset(_claim_values(self.token, ROLE_CLAIMS))
 
     @cached_property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(name for value in _claim_values(self.token, SCOPE_CLAIMS) for name in value.split())
+
+    @cached_property
     def permissions(self) -> frozenset[str]:
         """What this token may do (orderservice.auth.permissions): its scopes and its roles' grants."""
-        return permissions_of(self.token, self.roles)
+        return permissions_of(self.scopes, self.roles)
 
 
 class BearerTokenAuthentication(JWTStatelessUserAuthentication):
