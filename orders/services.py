@@ -77,10 +77,11 @@ def new_order_number() -> str:
     return f"ORD-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
-def _quantities(order: Order) -> dict[int, int]:
+def _quantities(lines) -> dict[int, int]:
+    """{product id: units} over order lines (OrderLine or OrderItem), a product on several lines added up."""
     quantities: dict[int, int] = {}
-    for item in order.order_items.all():
-        quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
+    for line in lines:
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
     return quantities
 
 
@@ -95,9 +96,7 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     if not Customer.objects.filter(pk=customer_id).exists():
         raise RuleViolation("Customer not found", field="customer_id")
 
-    quantities: dict[int, int] = {}
-    for line in lines:
-        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+    quantities = _quantities(lines)
 
     # Row locks on PostgreSQL (SQLite's IMMEDIATE transaction already holds the write lock), in id order.
     products = Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk").in_bulk()
@@ -169,7 +168,7 @@ def order_change_status(*, order_id: int, status: str) -> Order:
     if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
         raise RuleViolation(status_change_error(order.status, status), field="status")
     if status == OrderStatus.CANCELLED:
-        stock.order_return_stock(order_id=order.pk, quantities=_quantities(order),
+        stock.order_return_stock(order_id=order.pk, quantities=_quantities(order.order_items.all()),
                                  reason=StockReason.ORDER_CANCELLED)
     business_event("order.status_changed", order_id=order.pk, from_status=order.status, to_status=status)
     order.status = status
@@ -197,7 +196,7 @@ def order_delete(*, order_id: int) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PENDING:
         raise RuleViolation("Cannot delete order that is not in Pending status")
-    stock.order_return_stock(order_id=order.pk, quantities=_quantities(order),
-                                 reason=StockReason.ORDER_DELETED)
+    stock.order_return_stock(order_id=order.pk, quantities=_quantities(order.order_items.all()),
+                             reason=StockReason.ORDER_DELETED)
     order.delete()
     business_event("order.deleted", order_id=order_id)
