@@ -2,10 +2,10 @@
 the HTML pages (the admin) need lets /api/ requests straight through."""
 import logging
 
+from axes.middleware import AxesMiddleware
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
-from axes.middleware import AxesMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import DataError
 from django.utils.log import log_response
@@ -26,6 +26,7 @@ _GENERIC_DETAILS = {
     503: "The database cannot be reached right now; retry later",
 }
 UNSTORABLE_VALUE_DETAIL = "A value is too long or out of the range the database can store"
+NUL_DETAIL = "The path and the query may not contain the NUL character (%00)"
 
 
 class ApiProblemMiddleware:
@@ -73,9 +74,6 @@ def _logged_once(response, request, message: str, *args):
     log_response(message, request.method, request.path, *args, response=response, request=request,
                  logger=logger, level="warning")
     return response
-
-
-NUL_DETAIL = "The path and the query may not contain the NUL character (%00)"
 
 
 def _has_nul(request) -> bool:
