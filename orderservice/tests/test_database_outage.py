@@ -87,9 +87,9 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
             assert {status for begun, _, status in statuses if begun == "back"} <= {200, 201}, statuses
             for retry_after, answer in unavailable:
                 assert retry_after == "5"
+                assert answer.pop("instance") in ("/api/orders", "/api/products")  # the path asked for
                 assert answer == {"type": "about:blank", "title": "Service Unavailable", "status": 503,
-                                  "detail": "The database cannot be reached right now; retry later",
-                                  "instance": answer["instance"]}
+                                  "detail": "The database cannot be reached right now; retry later"}
             assert away_readiness == 503
 
             stock = {product["id"]: product["stock_quantity"]

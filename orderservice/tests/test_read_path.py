@@ -93,15 +93,14 @@ def test_nested_orders_and_their_lists_render_the_same():
 def test_one_object_read_with_its_nested_objects_joined_renders_the_same():
     customer = CustomerFactory(address=None)
     shared = ProductFactory(price="29.99")
-    orders = [place_order(customer=customer, items=[(shared, 3), (ProductFactory(), 1), (shared, 1)]),
-              place_order(shipping_address=None)]
+    place_order(customer=customer, items=[(shared, 3), (ProductFactory(), 1), (shared, 1)])
+    place_order(shipping_address=None)
     for serializer_class, queryset in ((OrderSerializer, Order.objects.all()),
                                        (CustomerSerializer, Customer.objects.all()),
                                        (ProductSerializer, Product.objects.all())):
         for instance in queryset:
             written = read_path.represent_one(serializer_class, queryset, instance.pk)
             assert JSONRenderer().render(written) == JSONRenderer().render(serializer_class(instance).data)
-    assert len(orders) == 2
 
 
 def test_an_order_without_items_and_an_empty_page_render_the_same():
