@@ -14,14 +14,17 @@ ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 PASSWORD = "a-staff-password-for-tests"
 
 
-@pytest.fixture
-def service(jwks_server, tmp_path):
-    """The seeded service with a superuser `admin`, made the way the README says, on this run's database."""
-    with sqlite_database(tmp_path) if ON_SQLITE else postgres_database() as database_url:
+@pytest.fixture(scope="module")
+def service(jwks_server, tmp_path_factory):
+    """The seeded service with the superusers `admin` (who runs the shop) and `locked` (whose login the lockout
+    test locks), made the way the README says, on this run's database; started once for the module."""
+    with sqlite_database(tmp_path_factory.mktemp("admin")) if ON_SQLITE else postgres_database() as database_url:
         environment = service_environment(database_url, jwks_server.url, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
         manage(environment, "migrate", "--noinput")
         manage(environment, "loaddata", "seed")
-        manage(environment, "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com")
+        for username in ("admin", "locked"):
+            manage(environment, "createsuperuser", "--noinput", "--username", username,
+                   "--email", f"{username}@example.com")
         instance = Gunicorn(environment, workers=2)
         try:
             yield instance.url
@@ -126,10 +129,10 @@ def test_staff_run_the_shop_from_the_admin(page, service, jwks_server):
     assert page.static_failures == []  # the admin's CSS and JavaScript came from the service itself
 
 
-def submit_login(page, service: str, password: str) -> int:
-    """Fill the admin's login form as `admin` and submit it; returns the status of the answer."""
+def submit_login(page, service: str, password: str, username: str = "locked") -> int:
+    """Fill the admin's login form and submit it; returns the status of the answer."""
     page.goto(f"{service}/admin/login/")
-    page.fill("#id_username", "admin")
+    page.fill("#id_username", username)
     page.fill("#id_password", password)
     with page.expect_response(lambda response: response.request.method == "POST") as answer:
         page.click("input[type=submit]")
