@@ -70,8 +70,8 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
                     phase[0] = "away"
                     time.sleep(3)
                     away_readiness = get(service.url, "/health/ready")[0]
-                    phase[0] = "back"
                     proxy.restore()
+                    phase[0] = "back"  # only once it listens again: a request begun "back" must find it
                     time.sleep(2)
                 finally:
                     stop.set()
