@@ -41,7 +41,7 @@ def logged_events(monkeypatch):
     """A function returning the business events logged so far, as [{"event": name, **fields}], whatever the
     log output looks like. Like the log lines, they count once their transaction commits, which a test's own
     transaction never does: see `committed`."""
-    from orderservice.observability import events
+    from orderservice.events import outbox as events
 
     logged = []
     emit = events._emit  # the one function every business event goes through once its transaction commits

@@ -6,6 +6,7 @@ from orders.models import Order
 from orderservice.admin import ReadOnlyInline, RulesAdmin
 
 from .models import DELETE_REFUSED_MESSAGE, Customer
+from .serializers import CustomerSerializer
 
 
 class CustomerOrderInline(ReadOnlyInline):
@@ -23,6 +24,7 @@ class CustomerAdmin(RulesAdmin):
     inlines = [CustomerOrderInline]
     delete_refused_message = DELETE_REFUSED_MESSAGE
     event_prefix = "customer"
+    representation = CustomerSerializer
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(order_count=Count("orders"))

@@ -1,7 +1,7 @@
 """The order rules: create, change status, cancel, delete.
 
 The API and the admin both call these functions; the stock an order takes and gives back moves through
-products.stock, which writes its ledger. Each change is logged as a business event once its transaction commits.
+products.stock, which writes its ledger. Each change writes its business event (orderservice.events) in its transaction.
 """
 import secrets
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from orderservice.domain.rules import RuleViolation
-from orderservice.observability.events import business_event
+from orderservice.events.outbox import business_event
 from orderservice.domain.money import largest_amount, to_cents
 from products import stock
 from products.models import Product, StockReason
@@ -125,10 +125,21 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     for item in items:
         item.order = order
     business_event("order.created", order_id=order.pk, order_number=order.order_number, customer_id=customer_id,
-                   total_amount=str(order.total_amount), lines=len(items))
+                   total_amount=str(order.total_amount), lines=len(items), details=_order_details(order, items))
     stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities)
     OrderItem.objects.bulk_create(items)
     return order
+
+
+def _order_details(order: Order, items: list[OrderItem]) -> dict:
+    """The new order as its `order.created` event carries it (addresses and notes stay out of the log)."""
+    return {
+        "status": order.status, "sub_total": order.sub_total, "tax_amount": order.tax_amount,
+        "shipping_amount": order.shipping_amount, "shipping_address": order.shipping_address, "notes": order.notes,
+        "order_date": order.order_date,
+        "order_items": [{"product_id": item.product_id, "quantity": item.quantity, "unit_price": item.unit_price,
+                         "total_price": item.total_price} for item in items],
+    }
 
 
 def _insert_with_unique_number(**fields) -> Order:
@@ -186,7 +197,7 @@ def order_update(*, order_id: int, **changes) -> Order:
         for field, value in changes.items():
             setattr(order, field, value)
         order.save(update_fields=[*changes, "updated_at"])
-        business_event("order.updated", order_id=order.pk, fields=sorted(changes))
+        business_event("order.updated", order_id=order.pk, fields=sorted(changes), details={"changed": changes})
     return order
 
 
@@ -199,4 +210,4 @@ def order_delete(*, order_id: int) -> None:
     stock.order_return_stock(order_id=order.pk, quantities=_quantities(order.order_items.all()),
                              reason=StockReason.ORDER_DELETED)
     order.delete()
-    business_event("order.deleted", order_id=order_id)
+    business_event("order.deleted", order_id=order_id, order_number=order.order_number)

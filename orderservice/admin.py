@@ -1,20 +1,26 @@
 """What every admin page shares: staff work under the same rules as API clients, and their changes are
-logged as business events."""
+business events; and the Events page, the audit trail of those events."""
+import json
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import router, transaction
 from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from orderservice.domain.actors import acting_in_admin
 from orderservice.domain.rules import RuleViolation
-from orderservice.observability.events import business_event
+from orderservice.events.outbox import business_event
+from orderservice.models import OutboxEvent
 
 
-def admin_event(request, event: str, **fields) -> None:
-    """A business event a staff member caused, naming them by user id (a username may be an email address)."""
-    business_event(event, via="admin", staff_user_id=request.user.pk, **fields)
+def admin_event(request, event: str, *, details: dict | None = None, **fields) -> None:
+    """A business event a staff member caused; its log line names them by user id (a username may be an email
+    address), its outbox row by `admin:<username>` as its actor."""
+    business_event(event, details=details, log_only={"via": "admin", "staff_user_id": request.user.pk}, **fields)
 
 
 class EditedFieldsForm(forms.ModelForm):
@@ -52,6 +58,7 @@ class RulesAdmin(admin.ModelAdmin):
     form = EditedFieldsForm
     delete_refused_message = "Cannot delete this record while other records refer to it"
     event_prefix: str | None = None
+    representation = None  # the API's serializer: what a `created` event's data holds, as the API shows it
 
     # --- Rules become messages ------------------------------------------------------------------
 
@@ -103,14 +110,17 @@ class RulesAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.save()
-            admin_event(request, f"{self.event_prefix}.created", **{f"{self.event_prefix}_id": obj.pk})
+            admin_event(request, f"{self.event_prefix}.created", **{f"{self.event_prefix}_id": obj.pk},
+                        details={self.event_prefix: self.representation(obj).data})
             return
         model_fields = {field.name for field in obj._meta.concrete_fields}
         edited = [name for name in form.changed_data if name in model_fields]
         if edited:
             obj.save(update_fields=[*edited, "updated_at"])
+            shown = self.representation(obj).data
             admin_event(request, f"{self.event_prefix}.updated", **{f"{self.event_prefix}_id": obj.pk},
-                        fields=sorted(edited))
+                        fields=sorted(edited), details={"changed": {name: shown[name] for name in sorted(edited)
+                                                                    if name in shown}})
 
     def delete_model(self, request, obj):
         object_id = obj.pk
@@ -122,3 +132,43 @@ class RulesAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         for object_id in object_ids:
             admin_event(request, f"{self.event_prefix}.deleted", **{f"{self.event_prefix}_id": object_id})
+
+
+@admin.register(OutboxEvent)
+class EventAdmin(admin.ModelAdmin):
+    """The audit trail: every business event, who caused it, from which request, and whether the relay has
+    published it. Read-only: the rows are written only with the changes they report. A subject or an actor in
+    the list filters by it; the search box finds a request id (or a subject, or an actor) exactly."""
+
+    list_display = ["occurred_at", "type", "subject_link", "actor_link", "request_id", "published_at"]
+    list_filter = ["type", ("published_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=request_id", "=subject", "=actor"]
+    fields = ["event_id", "type", "subject", "actor", "request_id", "occurred_at", "published_at", "data_shown"]
+    readonly_fields = fields
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False  # no COUNT(*) over a month of events on every page
+    list_per_page = 50
+
+    @admin.display(description="subject", ordering="subject")
+    def subject_link(self, event: OutboxEvent):
+        return format_html('<a href="?subject={}">{}</a>', quote(event.subject, safe=""), event.subject)
+
+    @admin.display(description="actor", ordering="actor")
+    def actor_link(self, event: OutboxEvent):
+        return format_html('<a href="?actor={}">{}</a>', quote(event.actor, safe=""), event.actor)
+
+    @admin.display(description="data")
+    def data_shown(self, event: OutboxEvent):
+        return format_html("<pre>{}</pre>", json.dumps(event.data, indent=2, ensure_ascii=False))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in {"subject", "actor", "request_id"} or super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

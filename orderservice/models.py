@@ -1,5 +1,9 @@
-"""Pieces every model of the service shares."""
+"""Pieces every model of the service shares, the idempotency records and the event outbox."""
+import uuid
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class TimestampedModel(models.Model):
@@ -32,3 +36,36 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} by {self.owner} with key {self.key}"
+
+
+class OutboxEvent(models.Model):
+    """A business event, written in the transaction of the change it reports (orderservice.events.outbox): a change
+    rolled back leaves none, a committed one always has its row. The rows are the audit trail staff read in the
+    admin (who, when, from which request, what), and `publish_events` relays them to RabbitMQ.
+
+    `position` is the order of the rows: a change that waits for another's lock writes its event after that one
+    committed, so for each subject the positions follow commit order."""
+
+    position = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # the CloudEvents id
+    type = models.CharField(max_length=64)  # order.created, product.stock_changed, … (orderservice.events.catalogue)
+    subject = models.CharField(max_length=64)  # the object it is about: orders/42, products/7, customers/3
+    data = models.JSONField(encoder=DjangoJSONEncoder)
+    actor = models.CharField(max_length=255)  # the token's subject, admin:<username>, or system
+    request_id = models.CharField(max_length=255, blank=True, default="")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-position"]
+        verbose_name = "event"
+        indexes = [
+            # The relay's next batch: the oldest rows not yet published.
+            models.Index(fields=["position"], condition=models.Q(published_at__isnull=True), name="outbox_waiting"),
+            models.Index(fields=["subject", "position"], name="outbox_subject"),
+            models.Index(fields=["occurred_at"], name="outbox_occurred_at"),  # retention
+            models.Index(fields=["request_id"], name="outbox_request_id"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.subject}"

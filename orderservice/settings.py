@@ -282,6 +282,16 @@ if ORDER_MAX_LINES < 1:
 # --- Idempotency-Key on POST ------------------------------------------------------------------------
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)  # a retry within this replays; purged after
 
+# --- Events (orderservice/events/): the outbox, relayed to RabbitMQ by `manage.py publish_events` ----------------
+EVENTS_BROKER_URL = os.environ.get("EVENTS_BROKER_URL", "").strip()  # amqp://user:password@host:5672/vhost
+if EVENTS_BROKER_URL and not EVENTS_BROKER_URL.startswith(("amqp://", "amqps://")):
+    fail_start("EVENTS_BROKER_URL must be an amqp:// or amqps:// URL")
+EVENTS_EXCHANGE = os.environ.get("EVENTS_EXCHANGE", "").strip() or "order-service"  # a topic exchange
+EVENTS_SOURCE = os.environ.get("EVENTS_SOURCE", "").strip() or "/order-service"  # the CloudEvents `source`
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30)  # published rows (all rows without a broker) kept
+if EVENTS_RETENTION_DAYS < 1:
+    fail_start(f"EVENTS_RETENTION_DAYS must be at least 1, not {EVENTS_RETENTION_DAYS}")
+
 # --- Logs and metrics (orderservice/observability/) ------------------------------------------------------
 LOG_FORMAT = log_format()  # json in production, console (readable) in development
 LOG_LEVEL = log_level()

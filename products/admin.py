@@ -9,6 +9,7 @@ from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin, adm
 from orderservice.domain.money import largest_amount
 
 from .models import DELETE_REFUSED_MESSAGE, MAX_STOCK, Product, StockMovement
+from .serializers import ProductSerializer
 from .stock import product_adjust_stock, product_record_initial_stock
 
 # At or below this many units a product needs restocking: what the "low or out of stock" filter shows.
@@ -71,6 +72,7 @@ class ProductAdmin(RulesAdmin):
     actions = ["activate", "deactivate"]
     delete_refused_message = DELETE_REFUSED_MESSAGE
     event_prefix = "product"
+    representation = ProductSerializer
     inlines = [StockMovementInline]
 
     @admin.display(description="SKU", ordering="sku")
@@ -106,7 +108,8 @@ class ProductAdmin(RulesAdmin):
         state = "active" if active else "inactive"
         for product in changing:
             self.log_change(request, product, f"Made {state}.")
-            admin_event(request, "product.updated", product_id=product.pk, fields=["is_active"])
+            admin_event(request, "product.updated", product_id=product.pk, fields=["is_active"],
+                        details={"changed": {"is_active": active}})
         already = queryset.count() - len(changing)
         self.message_user(request, f"{len(changing)} product(s) made {state}"
                                    + (f"; {already} already {state}" if already else "") + ".", messages.SUCCESS)

@@ -18,23 +18,27 @@ from django.utils import timezone
 
 from orderservice.domain.actors import SYSTEM, current_actor, current_request_id
 from orderservice.domain.rules import RuleViolation
-from orderservice.observability.events import business_event
+from orderservice.events.outbox import Event, record_events
 from orderservice.observability.metrics import STOCK_MOVEMENTS
 
 from .models import MAX_STOCK, Product, StockMovement, StockReason
 
 
 def _record(movements: list[StockMovement]) -> list[StockMovement]:
-    """Insert the movements (one query), and log and count them once the transaction commits."""
+    """Insert the movements and their `product.stock_changed` events (one query each); count them once the
+    transaction commits."""
     actor, request_id, now = current_actor(), current_request_id(), timezone.now()
     for movement in movements:
         movement.actor = movement.actor or actor
         movement.request_id, movement.created_at = request_id, now
     StockMovement.objects.bulk_create(movements)
+    record_events([
+        Event("product.stock_changed", {
+            "product_id": movement.product_id, "movement_id": movement.pk, "change": movement.change,
+            "reason": str(movement.reason), "stock_after": movement.stock_after,
+            **({"order_id": movement.order_id} if movement.order_id else {})})
+        for movement in movements])
     for movement in movements:
-        business_event("product.stock_changed", product_id=movement.product_id, movement_id=movement.pk,
-                       change=movement.change, reason=str(movement.reason), stock_after=movement.stock_after,
-                       **({"order_id": movement.order_id} if movement.order_id else {}))
         transaction.on_commit(STOCK_MOVEMENTS.labels(str(movement.reason)).inc)
     return movements
 

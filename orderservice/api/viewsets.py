@@ -1,4 +1,5 @@
 """The base views the resources share: reads through the fast read path, and the one base viewset."""
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import status, viewsets
@@ -8,7 +9,7 @@ from rest_framework.response import Response
 from orderservice.auth.permissions import DeclaredRules, note_outside_own_objects
 from orderservice.domain.limits import as_id
 from orderservice.domain.rules import RuleViolation
-from orderservice.observability.events import business_event
+from orderservice.events.outbox import business_event
 from orderservice.api.idempotency import idempotent
 from orderservice.api.pagination import FetchedFirstPage
 from orderservice.api import conditional, read_path
@@ -114,18 +115,27 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
         path = self.request.path.rstrip("/")
         return {"Location": self.request.build_absolute_uri(f"{path}/{data['id']}")}
 
-    def record(self, action: str, object_id, **fields) -> None:
+    def record(self, action: str, object_id, *, details: dict | None = None, **fields) -> None:
+        """The `<resource>.<action>` business event, in the transaction of the change."""
         name = self.queryset.model._meta.model_name
-        business_event(f"{name}.{action}", **{f"{name}_id": object_id}, **fields)
+        business_event(f"{name}.{action}", **{f"{name}_id": object_id}, **fields, details=details)
 
+    # Each write and its event commit together (orderservice.events.outbox): one transaction per request.
+
+    @transaction.atomic
     def perform_create(self, serializer, **values):
         serializer.save(**values)  # `values`: what the view sets beyond the request's body
-        self.record("created", serializer.instance.pk)
+        self.record("created", serializer.instance.pk, details={self.queryset.model._meta.model_name: serializer.data})
 
+    @transaction.atomic
     def perform_update(self, serializer):
         super().perform_update(serializer)
-        self.record("updated", serializer.instance.pk, fields=sorted(serializer.validated_data))
+        shown = serializer.data
+        self.record("updated", serializer.instance.pk, fields=sorted(serializer.validated_data),
+                    details={"changed": {name: shown[name] for name in sorted(serializer.validated_data)
+                                         if name in shown}})
 
+    @transaction.atomic
     def perform_destroy(self, instance):
         object_id = instance.pk
         try:

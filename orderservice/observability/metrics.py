@@ -3,7 +3,8 @@
 movements by reason (counted by products.stock once their transaction commits).
 
 Under gunicorn each worker writes its numbers to files in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py gives
-every start an empty one) and /metrics adds up all of them, whichever worker answers.
+every start an empty one) and /metrics adds up all of them, whichever worker answers. With EVENTS_BROKER_URL set,
+it also shows the outbox's backlog (orderservice.events.relay).
 """
 import hmac
 import os
@@ -55,4 +56,15 @@ def metrics(request):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    exposition = generate_latest(registry)
+    if settings.EVENTS_BROKER_URL:  # the relay's backlog, read from the outbox (without a broker nothing waits)
+        exposition += generate_latest(_outbox_registry())
+    return HttpResponse(exposition, content_type=CONTENT_TYPE_LATEST)
+
+
+def _outbox_registry() -> CollectorRegistry:
+    from orderservice.events.relay import OutboxCollector
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(OutboxCollector())
+    return registry

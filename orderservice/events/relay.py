@@ -1,0 +1,217 @@
+"""The relay behind `manage.py publish_events`: outbox rows to RabbitMQ, at least once, in commit order per subject.
+
+Each round takes the oldest unpublished rows (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several relays share the
+work without taking the same row), publishes each as a persistent CloudEvents 1.0 message to the topic exchange
+(routing key = event type), waits for the broker's confirm, and only then marks the rows published. A relay killed
+between the confirm and the mark publishes those rows again when it restarts: consumers drop duplicates by `id`.
+
+While the broker or the database is unreachable it retries with a growing pause (1 s doubling up to 30 s); orders
+are taken meanwhile and their events wait in the outbox. Rows published longer than EVENTS_RETENTION_DAYS ago are
+deleted; without EVENTS_BROKER_URL nothing is published and every row is kept that long (the audit trail).
+"""
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import orjson
+import pika
+import pika.exceptions
+import structlog
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
+from prometheus_client import Counter
+
+from orderservice.models import OutboxEvent
+
+logger = structlog.get_logger("orderservice.events.relay")
+
+EVENTS_PUBLISHED = Counter("orderservice_events_published_total", "Outbox events the broker confirmed, by type",
+                           ["type"])
+EVENTS_PUBLISH_FAILURES = Counter(
+    "orderservice_events_publish_failures_total",
+    "Rounds of the relay that failed (broker or database unreachable, a message refused); each is retried")
+
+FIRST_PAUSE, LONGEST_PAUSE = 1.0, 30.0  # seconds between retries while the broker or the database is down
+IDLE_PAUSE = 0.5  # seconds between looks at an empty outbox
+TRIM_EVERY = 600  # seconds between deletions of rows past their retention
+TRIM_BATCH = 5_000  # rows per DELETE, so that trimming never holds a long transaction
+
+
+def cloud_event(row: OutboxEvent) -> bytes:
+    """The row as a CloudEvents 1.0 structured-mode JSON message."""
+    return orjson.dumps({
+        "specversion": "1.0",
+        "id": str(row.event_id),
+        "source": settings.EVENTS_SOURCE,
+        "type": row.type,
+        "subject": row.subject,
+        "time": row.occurred_at,
+        "datacontenttype": "application/json",
+        "requestid": row.request_id or None,  # an extension attribute: the X-Request-ID that caused it
+        "data": row.data,
+    }, option=orjson.OPT_UTC_Z)
+
+
+def waiting_events() -> tuple[int, float]:
+    """(rows not yet published, age in seconds of the oldest of them, 0 when none)."""
+    waiting = OutboxEvent.objects.filter(published_at__isnull=True)
+    oldest = waiting.order_by("position").values_list("occurred_at", flat=True).first()
+    return waiting.count(), (timezone.now() - oldest).total_seconds() if oldest else 0.0
+
+
+def trim_outbox(*, publishing: bool) -> int:
+    """Delete rows older than EVENTS_RETENTION_DAYS (only published ones when publishing), a batch at a time."""
+    cutoff = timezone.now() - timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    expired = OutboxEvent.objects.filter(occurred_at__lt=cutoff)
+    if publishing:
+        expired = expired.filter(published_at__isnull=False)
+    deleted = 0
+    while positions := list(expired.order_by("position").values_list("position", flat=True)[:TRIM_BATCH]):
+        deleted += OutboxEvent.objects.filter(position__in=positions).delete()[0]
+    return deleted
+
+
+def publishable(rows: list[OutboxEvent]) -> list[OutboxEvent]:
+    """The rows of a batch that may go now: a subject with an earlier row still unpublished outside this batch
+    (another relay holds it) waits for the next round, so each subject's events keep their order."""
+    if not rows:
+        return rows
+    taken = {row.position for row in rows}
+    held = (OutboxEvent.objects.filter(published_at__isnull=True, subject__in={row.subject for row in rows},
+                                       position__lt=max(taken))
+            .exclude(position__in=taken).values_list("subject", "position"))
+    first_held: dict[str, int] = {}
+    for subject, position in held:
+        first_held[subject] = min(position, first_held.get(subject, position))
+    return [row for row in rows if row.position < first_held.get(row.subject, row.position + 1)]
+
+
+@dataclass
+class RelayRound:
+    published: int
+    waiting: bool  # a full batch was taken: more rows may be waiting
+
+
+class Relay:
+    """Publishes the outbox until `stop` is set (`run`), or until it is empty (`run(once=True)`)."""
+
+    def __init__(self, *, broker_url: str, exchange: str, batch_size: int = 200, stop: threading.Event | None = None):
+        self.broker_url, self.exchange, self.batch_size = broker_url, exchange, batch_size
+        self.stop = stop or threading.Event()
+        self._connection: pika.BlockingConnection | None = None
+        self._channel = None
+        self._next_trim = 0.0
+
+    # --- The loop ---------------------------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> int:
+        """Publish until stopped (or, with `once`, until the outbox is empty); returns how many were published.
+        With `once`, a failure is raised instead of retried."""
+        published, pause = 0, FIRST_PAUSE
+        try:
+            while not self.stop.is_set():
+                try:
+                    this_round = self.publish_round()
+                    self._trim_when_due()
+                except (pika.exceptions.AMQPError, OSError, DatabaseError) as error:
+                    EVENTS_PUBLISH_FAILURES.inc()
+                    self._disconnect()
+                    close_old_connections()
+                    if once:
+                        raise
+                    logger.warning("events.relay_failed", error=f"{type(error).__name__}: {error}",
+                                   retry_in_seconds=pause)
+                    self.stop.wait(pause)
+                    pause = min(pause * 2, LONGEST_PAUSE)
+                    continue
+                pause = FIRST_PAUSE
+                published += this_round.published
+                if not this_round.waiting:
+                    if once:
+                        break
+                    self._idle(IDLE_PAUSE)
+        finally:
+            self._disconnect()
+        return published
+
+    def publish_round(self) -> RelayRound:
+        """One batch: take, publish with confirms, mark published. On PostgreSQL all in one transaction, whose row
+        locks keep other relays off these rows until they are marked; on SQLite (one relay) the rows are read
+        outside one, so that the database's single write lock is held only to mark them."""
+        channel = self._open_channel()
+        waiting = OutboxEvent.objects.filter(published_at__isnull=True).order_by("position")
+        if connection.features.has_select_for_update_skip_locked:
+            with transaction.atomic(durable=True):
+                batch = list(waiting.select_for_update(skip_locked=True)[:self.batch_size])
+                rows = publishable(batch)
+                self._publish(channel, rows)
+        else:
+            batch = rows = list(waiting[:self.batch_size])
+            self._publish(channel, rows)
+        return RelayRound(len(rows), waiting=len(batch) == self.batch_size)
+
+    def _publish(self, channel, rows: list[OutboxEvent]) -> None:
+        for row in rows:
+            # Blocks until the broker confirms (raises on a nack): a row is marked only once it is safe there.
+            channel.basic_publish(self.exchange, row.type, cloud_event(row), pika.BasicProperties(
+                content_type="application/cloudevents+json", delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=str(row.event_id), type=row.type, app_id=settings.EVENTS_SOURCE))
+        if rows:
+            OutboxEvent.objects.filter(position__in=[row.position for row in rows]).update(published_at=timezone.now())
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row.type).inc()
+
+    # --- Broker -----------------------------------------------------------------------------------------------
+
+    def _open_channel(self):
+        if self._channel is not None and self._channel.is_open:
+            return self._channel
+        self._disconnect()
+        parameters = pika.URLParameters(self.broker_url)
+        parameters.connection_attempts, parameters.socket_timeout = 1, 5
+        parameters.blocked_connection_timeout = 30  # a broker out of memory or disk blocks publishers: give up, retry
+        self._connection = pika.BlockingConnection(parameters)
+        self._channel = self._connection.channel()
+        self._channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        self._channel.confirm_delivery()
+        logger.info("events.relay_connected", exchange=self.exchange)
+        return self._channel
+
+    def _disconnect(self) -> None:
+        connection_, self._connection, self._channel = self._connection, None, None
+        if connection_ is not None and connection_.is_open:
+            try:
+                connection_.close()
+            except (pika.exceptions.AMQPError, OSError):
+                pass  # already gone
+
+    def _idle(self, seconds: float) -> None:
+        """Wait, answering the broker's heartbeats meanwhile; wakes at once when stopped."""
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if self._connection is not None and self._connection.is_open:
+                self._connection.process_data_events(time_limit=min(left, 0.1))
+            else:
+                self.stop.wait(min(left, 0.1))
+
+    def _trim_when_due(self) -> None:
+        if time.monotonic() >= self._next_trim:
+            if deleted := trim_outbox(publishing=True):
+                logger.info("events.outbox_trimmed", deleted=deleted)
+            self._next_trim = time.monotonic() + TRIM_EVERY
+
+
+class OutboxCollector:
+    """`orderservice_events_waiting` and `orderservice_events_oldest_waiting_seconds`, read from the outbox when
+    scraped (the relay's metrics, and /metrics when EVENTS_BROKER_URL is set): a relay that is down or behind
+    shows here, wherever it runs."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        count, age = waiting_events()
+        yield GaugeMetricFamily("orderservice_events_waiting", "Outbox events not yet published", value=count)
+        yield GaugeMetricFamily("orderservice_events_oldest_waiting_seconds",
+                                "Age of the oldest outbox event not yet published (0 when none)", value=age)
