@@ -1,4 +1,5 @@
 """Pieces every model of the service shares, the idempotency records and the event outbox."""
+import datetime
 import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -38,6 +39,16 @@ class IdempotentRequest(models.Model):
         return f"{self.method} {self.path} by {self.owner} with key {self.key}"
 
 
+class EventDataEncoder(DjangoJSONEncoder):
+    """Amounts as decimal strings and times as the API writes them (ISO 8601, microseconds, Z for UTC); Django's
+    own encoder would cut times to milliseconds."""
+
+    def default(self, value):
+        if isinstance(value, datetime.datetime):
+            return value.isoformat().replace("+00:00", "Z")
+        return super().default(value)
+
+
 class OutboxEvent(models.Model):
     """A business event, written in the transaction of the change it reports (orderservice.events.outbox): a change
     rolled back leaves none, a committed one always has its row. The rows are the audit trail staff read in the
@@ -50,7 +61,7 @@ class OutboxEvent(models.Model):
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # the CloudEvents id
     type = models.CharField(max_length=64)  # order.created, product.stock_changed, … (orderservice.events.catalogue)
     subject = models.CharField(max_length=64)  # the object it is about: orders/42, products/7, customers/3
-    data = models.JSONField(encoder=DjangoJSONEncoder)
+    data = models.JSONField(encoder=EventDataEncoder)
     actor = models.CharField(max_length=255)  # the token's subject, admin:<username>, or system
     request_id = models.CharField(max_length=255, blank=True, default="")
     occurred_at = models.DateTimeField(default=timezone.now)

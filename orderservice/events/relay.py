@@ -118,7 +118,8 @@ class Relay:
                 except (pika.exceptions.AMQPError, OSError, DatabaseError) as error:
                     EVENTS_PUBLISH_FAILURES.inc()
                     self._disconnect()
-                    close_old_connections()
+                    if isinstance(error, DatabaseError):
+                        close_old_connections()  # a broken connection is replaced in the next round
                     if once:
                         raise
                     logger.warning("events.relay_failed", error=f"{type(error).__name__}: {error}",

@@ -161,3 +161,16 @@ def get(base_url: str, path: str, headers: dict | None = None) -> tuple[int, dic
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
+
+
+def on_sqlite() -> bool:
+    """Whether this test run's database (and so each live service's) is SQLite, else PostgreSQL."""
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+def live_database(directory: Path):
+    """A fresh database of this run's kind for the test's service processes: a SQLite file in `directory`, or
+    a PostgreSQL database dropped afterwards."""
+    return sqlite_database(directory) if on_sqlite() else postgres_database()
