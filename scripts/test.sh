@@ -37,6 +37,24 @@ if [ "${CI:-}" = "true" ] && command -v redis-server >/dev/null && ! redis-cli -
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 fi
 
+# The event tests publish to and consume from the RabbitMQ at 127.0.0.1:5672 (TEST_BROKER_URL); under CI, start it
+# when it is down, and wait until it accepts connections.
+broker_up() {
+    python - <<'PY'
+import os, sys, pika
+try:
+    pika.BlockingConnection(pika.URLParameters(
+        os.environ.get("TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/"))).close()
+except Exception:
+    sys.exit(1)
+PY
+}
+if [ "${CI:-}" = "true" ] && command -v rabbitmq-server >/dev/null && ! broker_up; then
+    echo "== RabbitMQ is down; starting it"
+    rabbitmq-server -detached || true
+    for _ in $(seq 60); do broker_up && break; sleep 2; done
+fi
+
 echo "== tests on SQLite"
 DATABASE_URL="sqlite:///order_service_test.db" python -m pytest "$@"
 

@@ -74,7 +74,8 @@ def logging_config(*, level: str, json: bool, log_sql: bool = False) -> dict:
             "django.request": {"handlers": [], "level": "ERROR", "propagate": True},  # 4xx: our request line says it
             "django.server": {"handlers": [], "level": "WARNING", "propagate": True},  # runserver's own request line
             "django.db.backends": {"handlers": [], "level": "DEBUG" if log_sql else level, "propagate": True},
-            "pika": {"handlers": [], "level": "WARNING", "propagate": True},  # one line per socket step at INFO
+            # pika writes a line per socket step, and eight errors per failed connection: the relay logs one warning.
+            "pika": {"handlers": [], "level": "CRITICAL", "propagate": True},
         },
     }
 

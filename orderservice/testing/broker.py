@@ -45,9 +45,12 @@ class EventConsumer:
         """Everything received so far: waits until `count` messages in all have arrived (or `seconds` passed), or
         without a count until nothing has arrived for `quiet` seconds."""
         deadline = time.monotonic() + seconds
-        for method, properties, body in self.channel.consume(self.queue, auto_ack=True, inactivity_timeout=quiet):
+        # Acknowledged one by one: those delivered but not yet handed out when `cancel` ends the loop go back to
+        # the queue (with auto_ack they would be dropped).
+        for method, properties, body in self.channel.consume(self.queue, inactivity_timeout=quiet):
             if method is not None:
                 self.messages.append(Message(method.routing_key, properties, json.loads(body)))
+                self.channel.basic_ack(method.delivery_tag)
             if count is not None and len(self.messages) >= count:
                 break
             if time.monotonic() > deadline or (method is None and count is None):

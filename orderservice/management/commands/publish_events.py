@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true",
                             help="publish what is waiting, trim, and exit (non-zero when the broker is unreachable)")
-        parser.add_argument("--batch-size", type=int, default=200, help="rows per round (default 200)")
+        parser.add_argument("--batch-size", type=int, default=500, help="rows per round (default 500)")
         parser.add_argument("--metrics-port", type=int, default=None,
                             help="serve the relay's Prometheus metrics on this port (all interfaces)")
 
