@@ -39,8 +39,11 @@ def fill_statements(orders: int) -> list[str]:
         for i, (name, _) in enumerate(STATUSES[:-1])) + f"ELSE '{STATUSES[-1][0]}' END"
     # Each order's two lines: products picked by multiplicative hashing of the order number (a spread, and the
     # same in both statements that need them), 1-3 of each.
-    line = ("1 + (g * {m}) % {p}".format(m=7919, p=products), "1 + (g * {m} + 1) % {p}".format(m=104729, p=products))
-    quantity = ("1 + g % 3", "1 + (g / 3) % 3")
+    def line(k: int, g: str) -> str:  # the product of line k of order g
+        return (f"1 + ({g} * 7919) % {products}", f"1 + ({g} * 104729 + 1) % {products}")[k]
+
+    def quantity(k: int, g: str) -> str:
+        return (f"1 + {g} % 3", f"1 + ({g} / 3) % 3")[k]
     return [
         "SELECT setseed(0.42)",
         f"""INSERT INTO customers_customer (id, created_at, updated_at, first_name, last_name, email, phone, address)
@@ -72,17 +75,17 @@ def fill_statements(orders: int) -> list[str]:
                    s + round(s * 0.08, 2) + CASE WHEN s < 100 THEN 10 ELSE 0 END,
                    1 + (g * 31) % {customers}
             FROM (SELECT g, now() - random() * interval '1095 days' AS d, random() AS r,
-                         p1.price * ({quantity[0]}) + p2.price * ({quantity[1]}) AS s
+                         p1.price * ({quantity(0, 'g')}) + p2.price * ({quantity(1, 'g')}) AS s
                   FROM generate_series(1::bigint, {orders}) g
-                  JOIN products_product p1 ON p1.id = {line[0]}
-                  JOIN products_product p2 ON p2.id = {line[1]}) o
+                  JOIN products_product p1 ON p1.id = {line(0, 'g')}
+                  JOIN products_product p2 ON p2.id = {line(1, 'g')}) o
             ORDER BY g""",
         f"""INSERT INTO orders_orderitem (order_id, product_id, quantity, unit_price, total_price, created_at,
                                           updated_at)
             SELECT o.id, p.id, q, p.price, p.price * q, o.created_at, o.created_at
-            FROM orders_order o, LATERAL (VALUES (1, {line[0].replace('g', 'o.id')}, {quantity[0].replace('g', 'o.id')}),
-                                                 (2, {line[1].replace('g', 'o.id')}, {quantity[1].replace('g', 'o.id')}))
-                                         AS l(k, product_id, q)
+            FROM orders_order o,
+                 LATERAL (VALUES (1, {line(0, 'o.id')}, {quantity(0, 'o.id')}),
+                                 (2, {line(1, 'o.id')}, {quantity(1, 'o.id')})) AS l(k, product_id, q)
             JOIN products_product p ON p.id = l.product_id
             ORDER BY o.id, l.k""",
         *(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"

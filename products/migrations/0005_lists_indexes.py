@@ -31,7 +31,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='product',
-            index=models.Index(django.db.models.functions.text.Upper('category'), models.F('name'), models.F('id'), name='product_category_by_name'),
+            index=models.Index(django.db.models.functions.text.Upper('category'), models.F('name'), models.F('id'),
+                               name='product_category_by_name'),
         ),
         trigram_extension(),
         trigram_index('products_product', 'name', 'product_name_trgm'),
