@@ -32,6 +32,15 @@ class Customer(TimestampedModel):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        # One per ordering the list offers, with its tie-breaker: a keyset page (WHERE key > cursor ORDER BY key,
+        # id LIMIT n) then reads n index entries, in either direction, however many customers there are.
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="customer_by_name"),
+            models.Index(fields=["last_name", "id"], name="customer_by_last_name"),
+            models.Index(fields=["first_name", "id"], name="customer_by_first_name"),
+            models.Index(fields=["email", "id"], name="customer_by_email"),
+            models.Index(fields=["created_at", "id"], name="customer_by_created_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"), name="customer_email_unique_ci", violation_error_message=DUPLICATE_EMAIL_MESSAGE

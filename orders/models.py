@@ -31,7 +31,15 @@ class Order(TimestampedModel):
 
     class Meta:
         ordering = ["-order_date", "-id"]
-        indexes = [models.Index(fields=["-order_date", "-id"], name="order_newest_first")]
+        # One per ordering the list offers, with its tie-breaker (read backwards for the other direction), and
+        # the filters with the default ordering: a keyset page reads only its rows' index entries.
+        indexes = [
+            models.Index(fields=["-order_date", "-id"], name="order_newest_first"),
+            models.Index(fields=["total_amount", "id"], name="order_by_total_amount"),
+            models.Index(fields=["created_at", "id"], name="order_by_created_at"),
+            models.Index(fields=["status", "-order_date", "-id"], name="order_status_newest_first"),
+            models.Index(fields=["customer", "-order_date", "-id"], name="order_customer_newest_first"),
+        ]
 
     def __str__(self):
         return self.order_number

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from orderservice.domain.actors import MAX_ACTOR_LENGTH
@@ -33,6 +34,17 @@ class Product(TimestampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        # One per ordering the list offers, with its tie-breaker: a keyset page (WHERE key > cursor ORDER BY key,
+        # id LIMIT n) then reads n index entries, in either direction, however many products there are.
+        indexes = [
+            models.Index(fields=["name", "id"], name="product_by_name"),
+            models.Index(fields=["price", "id"], name="product_by_price"),
+            models.Index(fields=["stock_quantity", "id"], name="product_by_stock_quantity"),
+            models.Index(fields=["created_at", "id"], name="product_by_created_at"),
+            # ?category= (any case: UPPER(category) = UPPER(…) on PostgreSQL) in the default order, so that a page
+            # of one category does not walk the whole name index past every other category.
+            models.Index(Upper("category"), "name", "id", name="product_category_by_name"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stock_quantity__gte=0), name="product_stock_not_negative"),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="product_price_positive"),
