@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 
 from customers.models import Customer
 from orders import services
@@ -150,3 +151,29 @@ def test_a_get_costs_the_same_queries_however_many_rows(api_client, django_asser
         assert order["customer"]["id"] == order["customer_id"]
         assert len(order["order_items"]) == shop.size.items
         assert all(item["product"]["id"] == item["product_id"] for item in order["order_items"])
+
+
+# Placing an order: each statement covers every line at once (the locked read of its products and customer, the
+# order under a savepoint, its lines, the stock taken, the ledger rows, the events), then GET's two reads of it.
+ORDER_STATEMENTS = ["BEGIN", "SELECT products_product … FOR UPDATE, EXISTS(customers_customer)", "SAVEPOINT",
+                    "INSERT orders_order", "RELEASE SAVEPOINT", "INSERT orders_orderitem", "UPDATE products_product",
+                    "INSERT products_stockmovement", "INSERT orderservice_outboxevent", "COMMIT",
+                    "SELECT the order with its customer", "SELECT its items with their products"]
+
+
+@pytest.mark.django_db(transaction=True)  # BEGIN and COMMIT are the request's own, not a test's savepoints
+@pytest.mark.parametrize("lines", [1, 2, 10])
+def test_placing_an_order_costs_the_same_statements_however_many_lines(api_client, django_assert_num_queries,
+                                                                      lines):
+    customer = CustomerFactory()
+    products = [ProductFactory(stock_quantity=100) for _ in range(lines)]
+    body = {"customer_id": customer.pk, "order_items": [{"product_id": product.pk, "quantity": 2}
+                                                        for product in products]}
+    # Django logs SQLite's BEGIN and COMMIT as queries; PostgreSQL's go through the driver unlogged.
+    expected = [statement.split()[0] for statement in ORDER_STATEMENTS
+                if connection.vendor == "sqlite" or statement not in ("BEGIN", "COMMIT")]
+    api_client.get("/api/products/1")  # the token's keys fetched and verified before counting
+    with django_assert_num_queries(len(expected)) as captured:
+        response = api_client.post("/api/orders", body, format="json")
+    assert response.status_code == 201
+    assert [query["sql"].split()[0] for query in captured.captured_queries] == expected
