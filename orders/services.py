@@ -13,6 +13,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from customers.models import Customer
+from orderservice.domain import statements
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, business_event
 from orderservice.domain.money import largest_amount, to_cents
@@ -140,7 +141,7 @@ def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[i
     )
     for item in items:
         item.order = order
-    OrderItem.objects.bulk_create(items)
+    statements.insert(items)
     created = Event("order.created", {
         "order_id": order.pk, "order_number": order.order_number, "customer_id": customer_id,
         "total_amount": str(order.total_amount), "lines": len(items)}, details=_order_details(order, items))
@@ -165,10 +166,10 @@ def _insert_with_unique_number(number: str, **fields) -> Order:
     for _attempt in range(4):
         try:
             with transaction.atomic():
-                return Order.objects.create(order_number=number, **fields)
+                return statements.insert([Order(order_number=number, **fields)])[0]
         except IntegrityError:
             number = new_order_number()
-    return Order.objects.create(order_number=number, **fields)
+    return statements.insert([Order(order_number=number, **fields)])[0]
 
 
 def invalid_status_message(status) -> str:

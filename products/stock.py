@@ -16,6 +16,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from orderservice.domain import statements
 from orderservice.domain.actors import SYSTEM, current_actor, current_request_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, record_events
@@ -31,7 +32,7 @@ def _record(movements: list[StockMovement], *, with_events: tuple[Event, ...] = 
     for movement in movements:
         movement.actor = movement.actor or actor
         movement.request_id, movement.created_at = request_id, now
-    StockMovement.objects.bulk_create(movements)
+    statements.insert(movements)
     record_events([*with_events, *(
         Event("product.stock_changed", {
             "product_id": movement.product_id, "movement_id": movement.pk, "change": movement.change,

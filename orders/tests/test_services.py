@@ -10,8 +10,10 @@ from orders import services
 from products import stock
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import OrderLine, OrderTotals
+from orderservice.domain import statements
 from orderservice.domain.rules import RuleViolation
 from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
+from orderservice.models import OutboxEvent
 from orderservice.testing.lifecycle import ALLOWED, PATH_TO, REFUSED, REFUSED_MESSAGES, VALID_STATUSES
 from orderservice.testing.state import database_state, stock_of
 from products.models import Product
@@ -238,14 +240,18 @@ def test_order_create_gives_back_stock_already_taken_when_a_later_product_runs_o
     assert stock_of(first) == 10
 
 
-def test_order_create_gives_back_stock_when_writing_the_order_fails(monkeypatch):
+def test_order_create_gives_back_stock_when_its_last_write_fails(monkeypatch):
+    """The events are the last INSERT, after the stock was taken: failing there leaves everything as it was."""
     customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
     before = database_state()
+    insert = statements.insert
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("disk full")
+    def fail_on_events(objs):
+        if isinstance(objs[0], OutboxEvent):
+            raise RuntimeError("disk full")
+        return insert(objs)
 
-    monkeypatch.setattr(OrderItem.objects, "bulk_create", fail)
+    monkeypatch.setattr(statements, "insert", fail_on_events)
 
     with pytest.raises(RuntimeError):
         create(customer, (product, 2))

@@ -15,6 +15,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from orderservice.domain import statements
 from orderservice.domain.actors import current_actor, current_request_id
 from orderservice.models import OutboxEvent
 from orderservice.observability.metrics import BUSINESS_EVENTS
@@ -46,7 +47,7 @@ def record_events(events: list[Event]) -> None:
     """Write the events' outbox rows (one INSERT) in the current transaction, which the caller must have
     opened with the change; log and count them once it commits (a change rolled back reports nothing)."""
     actor, request_id, now = current_actor(), current_request_id(), timezone.now()
-    OutboxEvent.objects.bulk_create([
+    statements.insert([
         OutboxEvent(type=event.type, subject=event.subject, data={**event.fields, **event.details},
                     actor=actor, request_id=request_id, occurred_at=now)
         for event in events])
