@@ -7,15 +7,19 @@ every start an empty one) and /metrics adds up all of them, whichever worker ans
 it also shows the outbox's backlog (orderservice.events.relay).
 """
 import hmac
+import logging
 import os
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
 
 from orderservice.api.problems import problem_response
+
+logger = logging.getLogger("orderservice.metrics")
 
 REQUEST_DURATION = Histogram(
     "orderservice_http_request_duration_seconds", "HTTP requests by view, method and status, and how long they took",
@@ -58,7 +62,10 @@ def metrics(request):
         multiprocess.MultiProcessCollector(registry)
     exposition = generate_latest(registry)
     if settings.EVENTS_BROKER_URL:  # the relay's backlog, read from the outbox (without a broker nothing waits)
-        exposition += generate_latest(_outbox_registry())
+        try:
+            exposition += generate_latest(_outbox_registry())
+        except DatabaseError as error:  # the rest of the metrics still count while the database is away
+            logger.warning("metrics: outbox backlog unavailable: %s: %s", type(error).__name__, error)
     return HttpResponse(exposition, content_type=CONTENT_TYPE_LATEST)
 
 

@@ -284,3 +284,19 @@ def test_nobody_adds_changes_or_deletes_an_event_in_the_admin(admin_client):
     assert admin_client.post(f"/admin/orderservice/outboxevent/{event.pk}/change/", {"type": "x"}).status_code == 403
     assert admin_client.post(f"/admin/orderservice/outboxevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert OutboxEvent.objects.get(pk=event.pk).type == event.type
+
+
+def test_metrics_still_answer_when_the_outbox_cannot_be_read(anonymous_client, settings, monkeypatch):
+    from django.db import OperationalError
+
+    from orderservice.events import relay
+
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    settings.EVENTS_BROKER_URL = "amqp://guest:guest@127.0.0.1:9/"
+    monkeypatch.setattr(relay, "waiting_events", unreachable)
+    response = anonymous_client.get("/metrics")
+    assert response.status_code == 200
+    assert "orderservice_http_request_duration_seconds" in response.content.decode()
+    assert "orderservice_events_waiting" not in response.content.decode()
