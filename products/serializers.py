@@ -31,9 +31,6 @@ class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
     def validate_sku(self, sku):
         return sku or None  # "" means no SKU: stored as NULL so it never collides with another product's
 
-    def create(self, validated_data):
-        return stock.product_create(**validated_data)
-
     def update(self, product, validated_data):
         """Write only what the request sent: a rename must not write back a stock figure read before
         concurrent orders took their share. A stock figure sent is set through the ledger (a `set` movement)."""

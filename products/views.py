@@ -1,3 +1,4 @@
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -37,6 +38,11 @@ class ProductViewSet(ResourceViewSet):
     required_permission = {"list": None, "retrieve": None, "create": CATALOG_WRITE, "update": CATALOG_WRITE,
                            "partial_update": CATALOG_WRITE, "destroy": CATALOG_WRITE,
                            "stock_adjustments": CATALOG_WRITE, "stock_movements": CATALOG_WRITE}
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        super().perform_create(serializer)  # the product and its product.created event, first
+        stock.product_record_initial_stock(product=serializer.instance)  # then its stock, as the admin does
 
     def get_serializer_class(self):
         return ProductReplaceSerializer if self.action == "update" else ProductSerializer

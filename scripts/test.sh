@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole test suite: on SQLite, then on the PostgreSQL at TEST_POSTGRES_URL (default: this machine's
 # 127.0.0.1:5432). Without PostgreSQL the second run is skipped with a message, except under CI=true,
-# where an unreachable PostgreSQL fails the run. Arguments go to pytest (e.g. -k orders, -x).
+# where an unreachable PostgreSQL fails the run. The event tests need the RabbitMQ at 127.0.0.1:5672 (under CI it is
+# started when down, and a broker that does not come up fails the run). Arguments go to pytest (e.g. -k orders, -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements-dev.txt
@@ -53,6 +54,10 @@ if [ "${CI:-}" = "true" ] && command -v rabbitmq-server >/dev/null && ! broker_u
     echo "== RabbitMQ is down; starting it"
     rabbitmq-server -detached || true
     for _ in $(seq 60); do broker_up && break; sleep 2; done
+fi
+if [ "${CI:-}" = "true" ] && ! broker_up; then
+    echo "error: RabbitMQ at ${TEST_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/} is unreachable; under CI=true that is a failure" >&2
+    exit 1
 fi
 
 echo "== tests on SQLite"

@@ -9,7 +9,6 @@ While the broker or the database is unreachable it retries with a growing pause 
 are taken meanwhile and their events wait in the outbox. Rows published longer than EVENTS_RETENTION_DAYS ago are
 deleted; without EVENTS_BROKER_URL nothing is published and every row is kept that long (the audit trail).
 """
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -73,6 +72,11 @@ def trim_outbox(*, publishing: bool) -> int:
     return deleted
 
 
+def _count(rows: list[OutboxEvent]) -> None:
+    for row in rows:
+        EVENTS_PUBLISHED.labels(row.type).inc()
+
+
 def publishable(rows: list[OutboxEvent]) -> list[OutboxEvent]:
     """The rows of a batch that may go now: a subject with an earlier row still unpublished outside this batch
     (another relay holds it) waits for the next round, so each subject's events keep their order."""
@@ -104,7 +108,7 @@ class ConfirmedPublisher:
         self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         self.exchange = exchange
         self._unconfirmed: set[int] = set()
-        self._refused = 0
+        self._acked: set[int] = set()
         self._last_tag = 0  # the broker numbers a channel's messages 1, 2, 3, … once confirms are on
         self._async_channel = self.channel._impl  # the asynchronous pika Channel the blocking one wraps
         self._async_channel.confirm_delivery(ack_nack_callback=self._on_confirm)
@@ -114,32 +118,69 @@ class ConfirmedPublisher:
     def is_open(self) -> bool:
         return self.channel.is_open
 
-    def publish(self, messages: list[tuple[str, bytes, pika.BasicProperties]]) -> None:
-        """Send every (routing key, body, properties); return once the broker has confirmed all of them, raise when
-        it refused one (nack), closed the channel or the connection, or did not answer in time."""
+    def publish(self, messages: list[tuple[str, bytes, pika.BasicProperties]]) -> tuple[list[bool], str | None]:
+        """Send every (routing key, body, properties) and wait for the broker's confirms. Returns which messages it
+        accepted (acked), and why not all, if not: some refused (nacked), the channel or connection lost, or no
+        answer in time. The accepted ones are safe with the broker whatever happened to the others."""
+        first = self._last_tag + 1
         for routing_key, body, properties in messages:
             self._async_channel.basic_publish(self.exchange, routing_key, body, properties)
             self._last_tag += 1
             self._unconfirmed.add(self._last_tag)
+        tags = range(first, self._last_tag + 1)
+        problem = None
         deadline = time.monotonic() + self.CONFIRM_TIMEOUT
-        while self._unconfirmed:
-            if self.channel.is_closed:
-                raise pika.exceptions.ChannelClosed(0, "the broker closed the channel before confirming")
-            if time.monotonic() > deadline:
-                raise pika.exceptions.AMQPError(f"{len(self._unconfirmed)} messages unconfirmed after "
-                                                f"{self.CONFIRM_TIMEOUT:.0f} s")
-            self.connection.process_data_events(time_limit=0.05)
-        if self._refused:
-            refused, self._refused = self._refused, 0
-            raise pika.exceptions.NackError([f"{refused} message(s) refused by the broker"])
+        try:
+            while self._unconfirmed & set(tags):
+                if self.channel.is_closed:
+                    problem = "the broker closed the channel before confirming"
+                    break
+                if time.monotonic() > deadline:
+                    problem = f"{len(self._unconfirmed)} messages unconfirmed after {self.CONFIRM_TIMEOUT:.0f} s"
+                    break
+                self.connection.process_data_events(time_limit=0.05)
+        except (pika.exceptions.AMQPError, OSError) as error:
+            problem = f"{type(error).__name__}: {error or 'connection lost'}"
+        accepted = [tag in self._acked for tag in tags]
+        self._acked.difference_update(tags)
+        if problem is None and not all(accepted):
+            problem = f"the broker refused {accepted.count(False)} message(s)"
+        return accepted, problem
 
     def _on_confirm(self, frame) -> None:
         method = frame.method
         confirmed = ({tag for tag in self._unconfirmed if tag <= method.delivery_tag} if method.multiple
                      else {method.delivery_tag})
         self._unconfirmed -= confirmed
-        if isinstance(method, pika.spec.Basic.Nack):
-            self._refused += len(confirmed)
+        if isinstance(method, pika.spec.Basic.Ack):
+            self._acked |= confirmed
+
+
+class PublishFailed(pika.exceptions.AMQPError):
+    """Some rows of a round were not confirmed by the broker (those that were are marked published)."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+class StopFlag:
+    """Set by SIGTERM: a plain attribute and short sleeps, because `threading.Event.set()` in a signal handler can
+    deadlock against the `Event.wait()` it interrupts (both take the Event's lock)."""
+
+    def __init__(self):
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while not self._set and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+        return self._set
 
 
 @dataclass
@@ -151,9 +192,9 @@ class RelayRound:
 class Relay:
     """Publishes the outbox until `stop` is set (`run`), or until it is empty (`run(once=True)`)."""
 
-    def __init__(self, *, broker_url: str, exchange: str, batch_size: int = 500, stop: threading.Event | None = None):
+    def __init__(self, *, broker_url: str, exchange: str, batch_size: int = 500, stop: StopFlag | None = None):
         self.broker_url, self.exchange, self.batch_size = broker_url, exchange, batch_size
-        self.stop = stop or threading.Event()
+        self.stop = stop or StopFlag()
         self._connection: pika.BlockingConnection | None = None
         self._publisher: ConfirmedPublisher | None = None
         self._next_trim = 0.0
@@ -167,9 +208,9 @@ class Relay:
         try:
             while not self.stop.is_set():
                 try:
+                    self._trim_when_due()  # first: old rows go also while the broker is away
                     this_round = self.publish_round()
                     published += this_round.published
-                    self._trim_when_due()
                     if not this_round.waiting:
                         if once:
                             break
@@ -181,7 +222,7 @@ class Relay:
                         close_old_connections()  # a broken connection is replaced in the next round
                     if once:
                         raise
-                    logger.warning("events.relay_failed", error=f"{type(error).__name__}: {error}",
+                    logger.warning("events.relay_failed", error=f"{type(error).__name__}: {error or 'no answer'}",
                                    retry_in_seconds=pause)
                     self.stop.wait(pause)
                     pause = min(pause * 2, LONGEST_PAUSE)
@@ -201,23 +242,29 @@ class Relay:
             with transaction.atomic(durable=True):
                 batch = list(waiting.select_for_update(skip_locked=True)[:self.batch_size])
                 rows = publishable(batch)
-                self._publish(publisher, rows)
+                published, problem = self._publish(publisher, rows)
         else:
             batch = rows = list(waiting[:self.batch_size])
-            self._publish(publisher, rows)
+            published, problem = self._publish(publisher, rows)
+        _count(published)  # committed
+        if problem:  # the round fails after marking what the broker did confirm: the rest is tried again
+            raise PublishFailed(problem)
         # A full batch means more may be waiting; one whose rows all wait for another relay's is a pause.
-        return RelayRound(len(rows), waiting=len(batch) == self.batch_size and bool(rows))
+        return RelayRound(len(published), waiting=len(batch) == self.batch_size and bool(rows))
 
-    def _publish(self, publisher: ConfirmedPublisher, rows: list[OutboxEvent]) -> None:
-        """Publish the rows, and mark them published once the broker has confirmed every one."""
+    def _publish(self, publisher: ConfirmedPublisher, rows: list[OutboxEvent]) -> tuple[list[OutboxEvent], str | None]:
+        """Publish the rows and mark those the broker confirmed; returns them, and why the others were not (they stay
+        waiting, to be tried again after a pause: a refused message is retried, not skipped)."""
         if not rows:
-            return
-        publisher.publish([(row.type, cloud_event(row), pika.BasicProperties(
+            return rows, None
+        accepted, problem = publisher.publish([(row.type, cloud_event(row), pika.BasicProperties(
             content_type="application/cloudevents+json", delivery_mode=pika.DeliveryMode.Persistent,
             message_id=str(row.event_id), type=row.type, app_id=settings.EVENTS_SOURCE)) for row in rows])
-        OutboxEvent.objects.filter(position__in=[row.position for row in rows]).update(published_at=timezone.now())
-        for row in rows:
-            EVENTS_PUBLISHED.labels(row.type).inc()
+        published = [row for row, ok in zip(rows, accepted) if ok]
+        if published:
+            OutboxEvent.objects.filter(position__in=[row.position for row in published]).update(
+                published_at=timezone.now())
+        return published, problem
 
     # --- Broker -----------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 rolled-back request), holding who, which request and what; relayed to the real RabbitMQ as CloudEvents, once,
 in order; trimmed after their retention; shown to staff on the admin's read-only Events page."""
 import re
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from orderservice.events.catalogue import CATALOGUE, catalogue_markdown
-from orderservice.events.relay import Relay, publishable, trim_outbox
+from orderservice.events.relay import PublishFailed, Relay, publishable, trim_outbox
 from orderservice.models import OutboxEvent
 from orderservice.testing.broker import BROKER_URL, EventConsumer, new_exchange_name
 from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
@@ -149,6 +150,14 @@ def test_every_event_holds_the_data_its_catalogue_entry_lists(api_client):
     assert created.data["customer"] == customer  # as the API answered the POST
 
 
+def test_a_new_products_created_event_comes_before_its_initial_stock(api_client):
+    OutboxEvent.objects.all().delete()
+    product = api_client.post("/api/products", {"name": "Desk", "price": "99.00", "stock_quantity": 4},
+                              format="json").json()
+    assert [(event.type, event.subject) for event in events()] == [
+        ("product.created", f"products/{product['id']}"), ("product.stock_changed", f"products/{product['id']}")]
+
+
 def test_the_event_catalogue_in_the_docs_is_the_one_the_code_holds():
     text = DOCS.read_text()
     section = re.search(r"<!-- catalogue:start -->\n(.*)<!-- catalogue:end -->", text, re.DOTALL)
@@ -177,6 +186,23 @@ def test_the_relay_publishes_each_waiting_event_once_as_a_cloud_event(api_client
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
     assert relay_once(settings) == 0
     assert len(consumer.receive(seconds=1)) == len(written)  # nothing twice
+
+
+def test_messages_the_broker_refuses_are_sent_again_and_those_it_took_are_not(consumer, settings):
+    # A queue that takes one message and refuses more (the broker nacks them), beside the consumer's own.
+    full = consumer.channel.queue_declare("", exclusive=True, arguments={
+        "x-max-length": 1, "x-overflow": "reject-publish"}).method.queue
+    consumer.channel.queue_bind(full, settings.EVENTS_EXCHANGE, routing_key="#")
+    OutboxEvent.objects.all().delete()
+    rows = [OutboxEvent.objects.create(type="order.updated", subject=f"orders/{n}", data={"order_id": n}, actor="t")
+            for n in range(3)]
+    with pytest.raises(PublishFailed, match="the broker refused 2 message"):
+        relay_once(settings)
+    assert [event.published_at is not None for event in events()] == [True, False, False]
+    consumer.channel.queue_delete(full)
+    assert relay_once(settings) == 2
+    received = Counter(message.id for message in consumer.receive(count=5))
+    assert received == {str(rows[0].event_id): 1, str(rows[1].event_id): 2, str(rows[2].event_id): 2}
 
 
 def test_a_consumer_bound_to_some_types_gets_only_those(api_client, consumer, settings):

@@ -1,11 +1,10 @@
 import signal
-import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from prometheus_client import REGISTRY, start_http_server
 
-from orderservice.events.relay import OutboxCollector, Relay, trim_outbox
+from orderservice.events.relay import OutboxCollector, Relay, StopFlag, trim_outbox
 
 
 class Command(BaseCommand):
@@ -18,17 +17,19 @@ class Command(BaseCommand):
                             help="publish what is waiting, trim, and exit (non-zero when the broker is unreachable)")
         parser.add_argument("--batch-size", type=int, default=500, help="rows per round (default 500)")
         parser.add_argument("--metrics-port", type=int, default=None,
-                            help="serve the relay's Prometheus metrics on this port (all interfaces)")
+                            help="serve the relay's Prometheus metrics on this port")
+        parser.add_argument("--metrics-address", default="127.0.0.1",
+                            help="the address to serve them on (default 127.0.0.1; 0.0.0.0 in a container)")
 
-    def handle(self, *args, once: bool, batch_size: int, metrics_port: int | None, **options):
+    def handle(self, *args, once: bool, batch_size: int, metrics_port: int | None, metrics_address: str, **options):
         if not 1 <= batch_size <= 10_000:
             raise CommandError("--batch-size must be between 1 and 10000")
-        stop = threading.Event()
+        stop = StopFlag()
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signal_number, lambda *_: stop.set())  # finish the round, then exit
         if metrics_port is not None:
             REGISTRY.register(OutboxCollector())
-            start_http_server(metrics_port)
+            start_http_server(metrics_port, addr=metrics_address)
 
         if not settings.EVENTS_BROKER_URL:
             self.stdout.write(f"EVENTS_BROKER_URL is not set: nothing is published; the outbox is the audit trail, "
