@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from orderservice.domain.actors import acting_in_admin
 from orderservice.domain.rules import RuleViolation
-from orderservice.events.outbox import business_event
+from orderservice.events.outbox import business_event, changed_values
 from orderservice.models import OutboxEvent
 
 
@@ -117,10 +117,9 @@ class RulesAdmin(admin.ModelAdmin):
         edited = [name for name in form.changed_data if name in model_fields]
         if edited:
             obj.save(update_fields=[*edited, "updated_at"])
-            shown = self.representation(obj).data
             admin_event(request, f"{self.event_prefix}.updated", **{f"{self.event_prefix}_id": obj.pk},
-                        fields=sorted(edited), details={"changed": {name: shown[name] for name in sorted(edited)
-                                                                    if name in shown}})
+                        fields=sorted(edited),
+                        details={"changed": changed_values(self.representation(obj).data, edited)})
 
     def delete_model(self, request, obj):
         object_id = obj.pk

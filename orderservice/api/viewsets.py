@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from orderservice.auth.permissions import DeclaredRules, note_outside_own_objects
 from orderservice.domain.limits import as_id
 from orderservice.domain.rules import RuleViolation
-from orderservice.events.outbox import business_event
+from orderservice.events.outbox import business_event, changed_values
 from orderservice.api.idempotency import idempotent
 from orderservice.api.pagination import FetchedFirstPage
 from orderservice.api import conditional, read_path
@@ -130,10 +130,8 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     @transaction.atomic
     def perform_update(self, serializer):
         super().perform_update(serializer)
-        shown = serializer.data
         self.record("updated", serializer.instance.pk, fields=sorted(serializer.validated_data),
-                    details={"changed": {name: shown[name] for name in sorted(serializer.validated_data)
-                                         if name in shown}})
+                    details={"changed": changed_values(serializer.data, serializer.validated_data)})
 
     @transaction.atomic
     def perform_destroy(self, instance):

@@ -37,6 +37,11 @@ class Event:
         return f"{resource}s/{self.fields[f'{resource}_id']}"
 
 
+def changed_values(shown: dict, fields) -> dict:
+    """An `*.updated` event's `changed`: the new value of each field, as `shown` (the API's representation) has it."""
+    return {name: shown[name] for name in sorted(fields) if name in shown}
+
+
 def business_event(event_type: str, *, details: dict | None = None, log_only: dict | None = None,
                    **fields) -> None:
     """Record one event, e.g. business_event("order.status_changed", order_id=7, from_status=…, to_status=…)."""

@@ -128,15 +128,17 @@ class ConfirmedPublisher:
             self._last_tag += 1
             self._unconfirmed.add(self._last_tag)
         tags = range(first, self._last_tag + 1)
+        batch = set(tags)
         problem = None
         deadline = time.monotonic() + self.CONFIRM_TIMEOUT
         try:
-            while self._unconfirmed & set(tags):
+            while self._unconfirmed & batch:
                 if self.channel.is_closed:
                     problem = "the broker closed the channel before confirming"
                     break
                 if time.monotonic() > deadline:
-                    problem = f"{len(self._unconfirmed)} messages unconfirmed after {self.CONFIRM_TIMEOUT:.0f} s"
+                    unconfirmed = len(self._unconfirmed & batch)
+                    problem = f"{unconfirmed} messages unconfirmed after {self.CONFIRM_TIMEOUT:.0f} s"
                     break
                 self.connection.process_data_events(time_limit=0.05)
         except (pika.exceptions.AMQPError, OSError) as error:
