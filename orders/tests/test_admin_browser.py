@@ -4,13 +4,10 @@ on the product's page; and repeated failed logins lock the login page. Screensho
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from orderservice.testing.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
-                                               sqlite_database)
+from orderservice.testing.live_service import Gunicorn, call, live_database, manage, service_environment
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 PASSWORD = "a-staff-password-for-tests"
 
 
@@ -18,7 +15,7 @@ PASSWORD = "a-staff-password-for-tests"
 def service(jwks_server, tmp_path_factory):
     """The seeded service with the superusers `admin` (who runs the shop) and `locked` (whose login the lockout
     test locks), made the way the README says, on this run's database; started once for the module."""
-    with sqlite_database(tmp_path_factory.mktemp("admin")) if ON_SQLITE else postgres_database() as database_url:
+    with live_database(tmp_path_factory.mktemp("admin")) as database_url:
         environment = service_environment(database_url, jwks_server.url, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
         manage(environment, "migrate", "--noinput")
         manage(environment, "loaddata", "seed")

@@ -5,14 +5,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
 
 from orderservice.testing.ledger import assert_ledger_adds_up_over_http
-from orderservice.testing.live_service import (Gunicorn, call, manage, postgres_database, service_environment,
-                                               sqlite_database)
+from orderservice.testing.live_service import (Gunicorn, call, live_database, manage, on_sqlite,
+                                               service_environment)
 
 CONNECTIONS = 16
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+ON_SQLITE = on_sqlite()
 
 
 class Deployment(list):
@@ -26,7 +25,7 @@ class Deployment(list):
 @pytest.fixture
 def deployment(jwks_server, tmp_path):
     """The service as deployed for this run's database, seeded and ready: its instances' base URLs."""
-    database = sqlite_database(tmp_path) if ON_SQLITE else postgres_database()
+    database = live_database(tmp_path)
     with database as database_url:
         environment = service_environment(database_url, jwks_server.url)
         manage(environment, "migrate", "--noinput")

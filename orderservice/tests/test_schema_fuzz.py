@@ -10,20 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from orderservice.testing.live_service import Gunicorn, manage, postgres_database, service_environment, sqlite_database
+from orderservice.testing.live_service import Gunicorn, live_database, manage, on_sqlite, service_environment
 
 CHECKS = ",".join(["not_a_server_error", "status_code_conformance", "content_type_conformance",
                    "response_schema_conformance", "response_headers_conformance"])
 MAX_EXAMPLES = 25  # per operation and phase: a fixed budget (about 1,700 requests, half a minute)
 SEED = 20261130
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+ON_SQLITE = on_sqlite()
 
 
 @pytest.fixture
 def service(jwks_server, tmp_path):
-    with (sqlite_database(tmp_path) if ON_SQLITE else postgres_database()) as database_url:
+    with live_database(tmp_path) as database_url:
         environment = service_environment(database_url, jwks_server.url)
         manage(environment, "migrate", "--noinput")
         manage(environment, "loaddata", "seed")

@@ -5,12 +5,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
 
-from orderservice.testing.live_service import (Gunicorn, get, manage, postgres_database, service_environment,
-                                               sqlite_database)
+from orderservice.testing.live_service import Gunicorn, get, live_database, manage, service_environment
 
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 LIMIT = 10
 RATE = f"{LIMIT}/day"  # a window that a test run all but never straddles
 
@@ -19,7 +16,7 @@ RATE = f"{LIMIT}/day"  # a window that a test run all but never straddles
 def throttled_service(request, jwks_server, tmp_path):
     """Two workers with THROTTLE_RATE, counting in the database cache or in Redis."""
     extra = {"THROTTLE_RATE": RATE, **({"REDIS_URL": "redis://127.0.0.1:6379/0"} if request.param == "redis" else {})}
-    with sqlite_database(tmp_path) if ON_SQLITE else postgres_database() as database_url:
+    with live_database(tmp_path) as database_url:
         environment = service_environment(database_url, jwks_server.url, **extra)
         manage(environment, "migrate", "--noinput")
         service = Gunicorn(environment, workers=2)
