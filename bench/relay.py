@@ -9,6 +9,7 @@ the first round to the outbox being empty. In-process, so Django's start-up is n
 Needs RabbitMQ at BENCH_BROKER_URL (default amqp://guest:guest@127.0.0.1:5672/).
 """
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -18,11 +19,11 @@ import uuid
 from pathlib import Path
 
 import pika
-import psycopg
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
+from run import fresh_database  # noqa: E402  (bench/run.py: a SQLite file, or a PostgreSQL database dropped after)
+
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def main() -> None:
@@ -33,29 +34,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     options = parser.parse_args()
 
-    database_name = f"bench_relay_{os.getpid()}"
-    directory = tempfile.TemporaryDirectory()
-    if options.database == "postgres":
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{database_name}"')
-        os.environ["DATABASE_URL"] = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database_name}"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{directory.name}/relay.db"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "orderservice.settings"
-    try:
-        run(options)
-    finally:
-        from django.db import connections
-        connections.close_all()
-        if options.database == "postgres":
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
-        directory.cleanup()
+    with contextlib.ExitStack() as cleanup:
+        workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+        os.environ["DATABASE_URL"] = fresh_database(options.database, workdir, cleanup)
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "orderservice.settings"
+        cleanup.callback(close_connections)  # before the database is dropped (the stack unwinds last-in first)
+        measure(options)
 
 
-def run(options) -> None:
+def close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def measure(options) -> None:
     import django
 
     django.setup()
@@ -71,7 +65,7 @@ def run(options) -> None:
     channel.exchange_declare(exchange, exchange_type="topic", durable=True)
     channel.queue_declare(queue, durable=True)
     channel.queue_bind(queue, exchange, routing_key="#")
-    print(f"| database | batch size | events | seconds | events/s |\n|---|--:|--:|--:|--:|")
+    print("| database | batch size | events | seconds | events/s |\n|---|--:|--:|--:|--:|")
     try:
         for batch_size in [int(size) for size in options.batch_sizes.split(",")]:
             rates = []
