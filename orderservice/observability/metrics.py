@@ -21,6 +21,11 @@ from orderservice.api.problems import problem_response
 
 logger = logging.getLogger("orderservice.metrics")
 
+# gunicorn makes the directory when it starts, but a management command (migrate, loaddata …) run in the same
+# environment before it would otherwise fail at its first counted stock movement.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUEST_DURATION = Histogram(
     "orderservice_http_request_duration_seconds", "HTTP requests by view, method and status, and how long they took",
     ["view", "method", "status"])

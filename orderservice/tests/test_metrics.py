@@ -46,6 +46,17 @@ def test_with_a_token_the_metrics_answer_only_that_token(anonymous_client, autho
     assert anonymous_client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret-1").status_code == 200
 
 
+def test_management_commands_run_before_gunicorn_has_made_the_metrics_directory(tmp_path):
+    """A deployment sets PROMETHEUS_MULTIPROC_DIR for every process; gunicorn makes the directory at start, but
+    `migrate` and `loaddata seed` run first (loading the seed counts its stock movements)."""
+    metrics_dir = tmp_path / "not-made-yet" / "metrics"
+    environment = service_environment(f"sqlite:///{tmp_path / 'service.db'}", "http://127.0.0.1:9/jwks.json",
+                                      PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    manage(environment, "migrate", "--noinput")
+    manage(environment, "loaddata", "seed")  # exits non-zero (and raises here) if a counter cannot be written
+    assert "Installed" in manage(environment, "loaddata", "seed")
+
+
 def test_request_and_order_counters_add_up_over_two_workers(jwks_server, tmp_path):
     environment = service_environment(f"sqlite:///{tmp_path / 'service.db'}", jwks_server.url)
     manage(environment, "migrate", "--noinput")
