@@ -106,6 +106,7 @@ def parse_database_url(url: str) -> dict:
         # do not drop each other's database.
         database["TEST"] = {"NAME": f"test_{database['NAME']}_{os.getpid()}"}
     if database["ENGINE"] == "django.db.backends.postgresql":
+        database["ENGINE"] = "orderservice.database.postgresql"  # Django's, health-checking only idle connections
         # An unreachable server fails a request (and the readiness check) in seconds, not after TCP's minutes.
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5))
     return database

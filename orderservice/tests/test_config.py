@@ -24,9 +24,9 @@ def test_the_default_sqlite_url_gets_settings_for_several_writing_workers():
 
 @pytest.mark.parametrize("url, engine, name", [
     ("sqlite+aiosqlite:///./orders.db", "django.db.backends.sqlite3", "./orders.db"),
-    ("postgresql+asyncpg://app:secret@db.internal:5433/orders", "django.db.backends.postgresql", "orders"),
-    ("postgresql://app:secret@db.internal:5433/orders", "django.db.backends.postgresql", "orders"),
-    ("postgres://app:secret@db.internal/orders", "django.db.backends.postgresql", "orders"),
+    ("postgresql+asyncpg://app:secret@db.internal:5433/orders", "orderservice.database.postgresql", "orders"),
+    ("postgresql://app:secret@db.internal:5433/orders", "orderservice.database.postgresql", "orders"),
+    ("postgres://app:secret@db.internal/orders", "orderservice.database.postgresql", "orders"),
     ("mysql+aiomysql://app:secret@db.internal:3306/orders", "django.db.backends.mysql", "orders"),
 ])
 def test_django_and_sqlalchemy_url_forms_are_accepted(url, engine, name):

@@ -10,7 +10,13 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from orderservice.testing.live_service import Gunicorn, call, get, manage, postgres_database, service_environment
+import psycopg
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import connection
+
+from orderservice.testing.live_service import (
+    Gunicorn, call, get, manage, on_sqlite, postgres_database, service_environment)
 from orderservice.testing.tcp_proxy import TcpProxy
 
 LOAD_THREADS = 4
@@ -113,3 +119,53 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
         finally:
             service.stop()
             proxy.cut()
+
+
+POSTGRES_ONLY = pytest.mark.skipif(on_sqlite(), reason="SQLite has no connection to lose: it checks one without a query")
+
+
+@POSTGRES_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_answered_a_moment_ago_is_not_checked_again(monkeypatch):
+    """Django's health check is a `SELECT 1` round trip before a request's first query; under load it doubled the
+    round trips of a small read (orderservice/database/postgresql)."""
+    from products.models import Product
+
+    checks = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append("SELECT 1") or is_usable())
+
+    def serve_a_request():
+        request_started.send(sender=None)
+        Product.objects.exists()
+        request_finished.send(sender=None)
+
+    connection.close()
+    for _ in range(3):  # the first opens a new connection, which needs no check
+        serve_a_request()
+    assert checks == []  # Django's own backend sends 2 here, one before each of the requests that followed
+
+    monkeypatch.setattr(connection, "RECENTLY_USED_SECONDS", 0)  # as if it had been idle since
+    serve_a_request()
+    assert checks == ["SELECT 1"]
+
+
+@POSTGRES_ONLY
+def test_a_connection_broken_while_idle_is_replaced_before_the_next_request(jwks_server):
+    with postgres_database() as database_url:
+        environment = service_environment(database_url, jwks_server.url)
+        manage(environment, "migrate", "--noinput")
+        manage(environment, "loaddata", "seed")
+        service = Gunicorn(environment, workers=1)
+        try:
+            token = jwks_server.token()
+            assert call(service.url, "GET", "/api/products/1", token)[0] == 200
+            with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+                ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                      "WHERE datname = %s AND pid <> pg_backend_pid()",
+                                      [database_url.rsplit("/", 1)[1]]).fetchone()[0]
+            assert ended >= 1  # the worker's persistent connection, as a server restart or failover ends it
+            time.sleep(1.2)  # idle for longer than a connection is trusted without a check
+            assert call(service.url, "GET", "/api/products/1", token)[0] == 200
+        finally:
+            service.stop()
