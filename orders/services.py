@@ -5,6 +5,7 @@ products.stock, which writes its ledger. Each change writes its business event (
 """
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal, localcontext
 
 from django.conf import settings
@@ -45,6 +46,8 @@ class OrderTotals:
     shipping_amount: Decimal
     total_amount: Decimal
 
+
+ORDER_NUMBER_DRAWS = 4  # order numbers drawn for one order before its IntegrityError is let through
 
 # Digits enough that no product or sum of amounts is ever rounded: a line is at most ~10^16 × 2^31 (28 digits with
 # the cents), a sum of lines and its tax more. Python's default context has 28: beyond, it rounds silently, and
@@ -98,9 +101,18 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     check_line_count(len(lines))
     quantities = _quantities(lines)
     number = new_order_number()
-    with transaction.atomic():
-        return _write_order(customer_id=customer_id, lines=lines, quantities=quantities, number=number,
-                            notes=notes, shipping_address=shipping_address)
+    for attempt in range(1, ORDER_NUMBER_DRAWS + 1):
+        try:
+            with transaction.atomic():
+                return _write_order(customer_id=customer_id, lines=lines, quantities=quantities, number=number,
+                                    notes=notes, shipping_address=shipping_address)
+        except IntegrityError:
+            # A number already taken (1 in 4 billion per pair of orders on one day: at a million orders a day, about
+            # a hundred times a day) undoes the whole transaction: it is drawn again and the order written again,
+            # cheaper than a savepoint around every order's INSERT. Any other integrity error is not ours to retry.
+            if attempt == ORDER_NUMBER_DRAWS or not Order.objects.filter(order_number=number).exists():
+                raise
+            number = new_order_number()
 
 
 def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[int, int], number: str,
@@ -108,11 +120,7 @@ def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[i
     """The statements of an order, each covering every line at once: one locked read (the products, and whether
     the customer exists), the order, its lines, the stock taken (one conditional UPDATE), the ledger rows and the
     events (one INSERT each). The pricing between them is arithmetic on what that read returned."""
-    # Row locks on PostgreSQL (SQLite's IMMEDIATE transaction already holds the write lock), in id order.
-    products = (Product.objects.select_for_update(of=("self",)).filter(pk__in=quantities).order_by("pk")
-                .annotate(customer_exists=Exists(Customer.objects.filter(pk=customer_id))).in_bulk())
-    customer_exists = next(iter(products.values())).customer_exists if products else (
-        Customer.objects.filter(pk=customer_id).exists())
+    customer_exists, products = _lock_products(customer_id, sorted(quantities))
     if not customer_exists:
         raise RuleViolation("Customer not found", field="customer_id")
     for product_id in quantities:
@@ -134,11 +142,11 @@ def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[i
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
     stock.check_stock_for(products=products, quantities=quantities)  # before any write: a refusal writes nothing
 
-    order = _insert_with_unique_number(
-        number, customer_id=customer_id, notes=notes, shipping_address=shipping_address,
+    [order] = statements.insert([Order(
+        order_number=number, customer_id=customer_id, notes=notes, shipping_address=shipping_address,
         sub_total=totals.sub_total, tax_amount=totals.tax_amount,
         shipping_amount=totals.shipping_amount, total_amount=totals.total_amount,
-    )
+    )])
     for item in items:
         item.order = order
     statements.insert(items)
@@ -147,6 +155,32 @@ def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[i
         "total_amount": str(order.total_amount), "lines": len(items)}, details=_order_details(order, items))
     stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities, order_event=created)
     return order
+
+
+class LockedProduct(NamedTuple):
+    """What an order needs of a product, read under lock."""
+    id: int
+    name: str
+    price: Decimal
+    is_active: bool
+    stock_quantity: int
+
+
+def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict[int, LockedProduct]]:
+    """Whether the customer exists, and the products among `product_ids` that exist, in one statement: row locks on
+    PostgreSQL, in id order (SQLite's IMMEDIATE transaction already holds the write lock)."""
+    def build(slots: statements.Slots):
+        customer = Customer.objects.filter(pk=slots.number("customer"))
+        return (Product.objects.select_for_update(of=("self",))
+                .filter(pk__in=[slots.number(("product", index)) for index in range(len(product_ids))])
+                .order_by("pk").annotate(customer_exists=Exists(customer))
+                .values_list("pk", "name", "price", "is_active", "stock_quantity", "customer_exists"))
+
+    values = {("product", index): product_id for index, product_id in enumerate(product_ids)}
+    rows = statements.select(("order-lock-products", len(product_ids)), build, {"customer": customer_id, **values})
+    if not rows:  # none of the products exists: the customer is not known yet
+        return Customer.objects.filter(pk=customer_id).exists(), {}
+    return rows[0][-1], {row[0]: LockedProduct(*row[:-1]) for row in rows}
 
 
 def _order_details(order: Order, items: list[OrderItem]) -> dict:
@@ -158,18 +192,6 @@ def _order_details(order: Order, items: list[OrderItem]) -> dict:
         "order_items": [{"product_id": item.product_id, "quantity": item.quantity, "unit_price": item.unit_price,
                          "total_price": item.total_price} for item in items],
     }
-
-
-def _insert_with_unique_number(number: str, **fields) -> Order:
-    """Insert the order under `number`, drawing another in the rare case it is taken (1 in 4 billion per pair of
-    orders on one day: at a million orders a day, about a hundred times a day)."""
-    for _attempt in range(4):
-        try:
-            with transaction.atomic():
-                return statements.insert([Order(order_number=number, **fields)])[0]
-        except IntegrityError:
-            number = new_order_number()
-    return statements.insert([Order(order_number=number, **fields)])[0]
 
 
 def invalid_status_message(status) -> str:

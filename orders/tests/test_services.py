@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.test import override_settings
 
 from orders import services
@@ -156,13 +157,38 @@ def test_order_numbers_differ():
 
 def test_an_order_number_already_taken_is_drawn_again(monkeypatch):
     taken = place_order().order_number
+    product = ProductFactory(stock_quantity=10)
     draws = iter([taken, taken, "ORD-20240101-0000ABCD"])
     monkeypatch.setattr(services, "new_order_number", lambda: next(draws))
 
-    order = place_order()
+    order = place_order(items=[(product, 3)])
 
     assert order.order_number == "ORD-20240101-0000ABCD"
     assert Order.objects.count() == 2
+    # The attempts under a taken number left nothing behind: the stock, its ledger and the events were written once.
+    assert stock_of(product) == 7
+    assert list(product.stock_movements.values_list("change", flat=True).order_by("pk")) == [10, -3]
+    assert OutboxEvent.objects.filter(type="order.created").count() == 2
+
+
+def test_an_integrity_error_other_than_a_taken_number_is_not_retried(monkeypatch):
+    draws = []
+    monkeypatch.setattr(services, "new_order_number", lambda: draws.append(1) or f"ORD-20240101-{len(draws):08X}")
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
+    before = database_state()
+    insert = statements.insert
+
+    def items_refused(objs):
+        if isinstance(objs[0], OrderItem):
+            raise IntegrityError("FOREIGN KEY constraint failed")
+        return insert(objs)
+
+    monkeypatch.setattr(statements, "insert", items_refused)
+
+    with pytest.raises(IntegrityError):
+        place_order(customer, items=[(product, 1)])
+    assert len(draws) == 1
+    assert database_state() == before
 
 
 def assert_refused(message, field, call):
