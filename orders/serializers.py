@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from customers.serializers import CustomerSerializer
+from orderservice.api.serializers import InputSerializer
 from orderservice.domain.limits import MAX_ID, MAX_INTEGER
 from orderservice.domain.text import multi_line_text
 from products.serializers import ProductSerializer
@@ -46,7 +47,7 @@ class OrderLinesSerializer(serializers.ListSerializer):
         return super().to_internal_value(data)
 
 
-class OrderLineInputSerializer(serializers.Serializer):
+class OrderLineInputSerializer(InputSerializer):
     product_id = serializers.IntegerField(max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_INTEGER)
 
@@ -54,7 +55,7 @@ class OrderLineInputSerializer(serializers.Serializer):
         list_serializer_class = OrderLinesSerializer
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(InputSerializer):
     customer_id = serializers.IntegerField(max_value=MAX_ID)
     order_items = OrderLineInputSerializer(many=True, allow_empty=False)
     notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True,
@@ -73,7 +74,7 @@ class OrderStatusField(serializers.ChoiceField):
         super().fail(key, **kwargs)
 
 
-class OrderUpdateSerializer(serializers.Serializer):
+class OrderUpdateSerializer(InputSerializer):
     """PUT /api/orders/{id}: only the fields sent change."""
 
     status = OrderStatusField(required=False)
@@ -83,5 +84,5 @@ class OrderUpdateSerializer(serializers.Serializer):
                                              validators=[multi_line_text])
 
 
-class OrderStatusSerializer(serializers.Serializer):
+class OrderStatusSerializer(InputSerializer):
     status = OrderStatusField()

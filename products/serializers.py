@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from orderservice.domain.money import largest_amount
 from orderservice.domain.text import multi_line_text
-from orderservice.api.serializers import UniqueFieldsSaveMixin
+from orderservice.api.serializers import InputSerializer, UniqueFieldsSaveMixin
 
 from . import stock
 from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product, StockMovement
@@ -59,7 +59,7 @@ class StockMovementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StockAdjustmentSerializer(serializers.Serializer):
+class StockAdjustmentSerializer(InputSerializer):
     """POST /api/products/{id}/stock-adjustments: units to add (negative: remove), and why."""
 
     change = serializers.IntegerField(min_value=-MAX_STOCK, max_value=MAX_STOCK)

@@ -264,3 +264,18 @@ def test_create_order_reports_every_invalid_field_with_its_path(api_client):
             "order_items.1.product_id": ["This field is required."],
             "order_items.1.quantity": ["Ensure this value is greater than or equal to 1."],
         })
+
+
+def test_bodies_validated_one_after_another_get_their_own_errors(api_client):
+    """The input serializers copy their fields per request (orderservice.api.serializers.InputSerializer): a
+    refused body's errors never show up in the next request's answer, and a valid one after it is placed."""
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=5)
+    refused = api_client.post("/api/orders", {"customer_id": "one", "order_items": [{"product_id": product.pk,
+                                                                                   "quantity": 0}]}, format="json")
+    placed = api_client.post("/api/orders", order_request(customer, (product, 2)), format="json")
+    refused_otherwise = api_client.post("/api/orders", {"customer_id": customer.pk, "order_items": [],
+                                                        "notes": "x" * 501}, format="json")
+
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"customer_id", "order_items.0.quantity"}
+    assert placed.status_code == 201 and stock_of(product) == 3
+    assert refused_otherwise.status_code == 400 and set(refused_otherwise.json()["errors"]) == {"order_items", "notes"}

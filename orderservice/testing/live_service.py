@@ -40,9 +40,14 @@ def service_environment(database_url: str, jwks_url: str, **extra) -> dict:
 
 
 def manage(environment: dict, *arguments: str) -> str:
-    """Run a management command against the service's database; its output (a non-zero exit raises)."""
-    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=environment, check=True,
-                          capture_output=True, timeout=120).stdout.decode()
+    """Run a management command against the service's database; its output (a non-zero exit raises, with what
+    the command wrote to stderr)."""
+    result = subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=environment,
+                            capture_output=True, timeout=120)
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(arguments)} exited with {result.returncode}:\n"
+                           f"{result.stderr.decode()[-3000:]}")
+    return result.stdout.decode()
 
 
 @contextmanager
