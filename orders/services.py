@@ -177,8 +177,9 @@ def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict
                 .values_list("pk", "name", "price", "is_active", "stock_quantity", "customer_exists"))
 
     values = {("product", index): product_id for index, product_id in enumerate(product_ids)}
-    rows = statements.select(("order-lock-products", len(product_ids)), build, {"customer": customer_id, **values})
-    if not rows:  # none of the products exists: the customer is not known yet
+    rows = statements.select(("order-lock-products", len(product_ids)), build,
+                             {"customer": customer_id, **values}) if product_ids else []
+    if not rows:  # no line, or none of the products exists: the customer is not known yet
         return Customer.objects.filter(pk=customer_id).exists(), {}
     return rows[0][-1], {row[0]: LockedProduct(*row[:-1]) for row in rows}
 
