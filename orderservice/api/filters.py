@@ -7,7 +7,9 @@ from functools import reduce
 import django_filters
 from django import forms
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import Exact, GreaterThan
 from django_filters.fields import RangeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -81,9 +83,14 @@ class BoundedSearchFilter(SearchFilter):
     LIKE on each search field, and SQLite refuses a query nested too deep (a 500, before this).
 
     On PostgreSQL, the meaning is DRF's own (every term contained in one of the fields, in any case, as
-    `icontains`), filtered on as a `SearchCondition` when a term holds a trigram, which the read path pages by
-    walking the ordering only so far (docs/performance.md, "At a million orders"). SQLite, which has no trigram
-    index, gets DRF's condition unchanged."""
+    `icontains`), written so that PostgreSQL can use its indexes (docs/performance.md, "At a million orders"):
+    - the condition is a `SearchCondition`, which the read path pages adaptively, when a term holds a trigram;
+    - on the view's `search_whole_value_fields` (order numbers, all as long as each other), a term is also
+      looked up on the B-tree of (LENGTH(UPPER(field)), UPPER(field)): a value contains the term only if it
+      equals it or is longer (`icontains AND (equal OR longer)`, the same rows as `icontains` alone), and few or
+      no values are longer than a whole order number. Without it, the trigrams that every order number shares
+      (ORD, 202 …) cost the trigram index its posting lists of every order.
+    SQLite, which has none of these indexes, gets DRF's condition unchanged."""
 
     MAX_SEARCH_LENGTH = 200
     MAX_SEARCH_TERMS = 10
@@ -106,11 +113,22 @@ class BoundedSearchFilter(SearchFilter):
         if self.must_call_distinct(queryset, search_fields) \
                 or any(str(name)[0] in self.lookup_prefixes for name in search_fields):
             return super().filter_queryset(request, queryset, view)  # none of this service's lists
+        whole_value = set(getattr(view, "search_whole_value_fields", ()))
         q = reduce(operator.and_, (reduce(operator.or_, (
-            Q(**{self.construct_search(str(name), queryset): term}) for name in search_fields)) for term in terms))
+            self.contains(str(name), term, queryset, whole=str(name) in whole_value) for name in search_fields))
+            for term in terms))
         if not any(holds_a_trigram(term) for term in terms):
             return queryset.filter(q)  # no index narrows it: the planner's plan, as before
         return queryset.filter(SearchCondition(q))
+
+    def contains(self, name: str, term: str, queryset, whole: bool) -> Q:
+        """`name` contains `term` in any case (DRF's lookup); on a whole-value field, also `equal or longer`."""
+        contains = Q(**{self.construct_search(name, queryset): term})
+        if not whole:
+            return contains
+        value, wanted = Upper(name), Upper(Value(term))
+        return contains & (Q(Exact(Length(value), Length(wanted)), Exact(value, wanted))
+                           | Q(GreaterThan(Length(value), Length(wanted))))
 
 
 class ListFilterBackend(DjangoFilterBackend):

@@ -72,6 +72,8 @@ PLANS = [
     ("/api/orders?status=Processing", "order_status_newest_first"),
     ("/api/orders?search={number}", "order_number_trgm"),
     ("/api/orders?search={number}", "order_newest_first"),
+    ("/api/orders?search={whole}", "order_number_length_upper"),  # equality, not the trigrams every number shares
+    ("/api/orders?search={whole}&ordering=total_amount", "order_number_length_upper"),
 ]
 
 

@@ -1,7 +1,8 @@
 """?search= means DRF's icontains (every word contained, in any case, in one of the list's search fields), whatever
 way the page is found: on PostgreSQL a searched page walks its ordering only so far and otherwise sorts every match
-(orderservice.api.read_path); SQLite runs DRF's query as it is. Each list below is compared with the plain icontains
-query, and on PostgreSQL every page of it, forwards and back, with the page DRF's own query gives."""
+(orderservice.api.read_path), and a whole order number is looked up by equality (orderservice.api.filters); SQLite
+runs DRF's query as it is. Each list below is compared with the plain icontains query, and on PostgreSQL every page
+of it, forwards and back, with the page DRF's own query gives."""
 import operator
 import re
 from functools import reduce
@@ -149,6 +150,21 @@ def test_a_searched_customer_list_is_icontains_on_names_and_email(same_as_plain)
                              ("adams", ["last_name", "first_name", "id"]), ("example", ["first_name", "id"])]:
         query = f"search={search}&limit=2" + ("" if ordering[0] == "last_name" else f"&ordering={ordering[0]}")
         assert same_as_plain(f"/api/customers?{query}") == icontains(Customer, fields, search, ordering), query
+
+
+def test_a_whole_order_number_finds_exactly_the_orders_that_contain_it(same_as_plain):
+    """The order number is also looked up as `equal or longer` (on PostgreSQL, its B-tree): a number contained in a
+    longer one, or given in lower case, is found exactly as icontains finds it."""
+    first, second, third = place_order(), place_order(), place_order()
+    Order.objects.filter(pk=second.pk).update(order_number=f"X{first.order_number}")  # holds the first's number
+    Order.objects.filter(pk=third.pk).update(order_number="ORD-1")  # shorter than the others
+    numbers = [first.order_number, f"X{first.order_number}", first.order_number.lower(), f"{first.order_number}X",
+               "ORD-1", "ord-1", "ORD-1X", first.order_number[:-1], first.order_number[-8:], "X" * 50]
+    for number in numbers:
+        expected = icontains(Order, ["order_number"], number, ["-order_date", "-id"])
+        assert same_as_plain(f"/api/orders?search={number}") == expected, number
+    assert same_as_plain(f"/api/orders?search={first.order_number.lower()}") == [second.pk, first.pk]
+    assert same_as_plain("/api/orders?search=ord-1") == [third.pk]
 
 
 def test_a_searched_list_of_one_customers_orders(same_as_plain):
