@@ -307,16 +307,17 @@ def _represent_row(plan: Plan, row: dict, joined=False, prefix="") -> dict:
 # the rows before them in that ordering (walk the ordering's index until the page is full of matches) or the
 # matches themselves (all of them, found by the trigram indexes, then sorted). PostgreSQL's planner picks one by
 # assuming the matches are spread evenly along the ordering; when they are not (every "Wireless …" product sorts
-# under W), its walk reads the whole table. So the page query does both in turn, as one statement: it walks at most
-# `_walk_rows` rows of the ordering (from the cursor, the list's other filters applied), and only if those did not
-# fill the page does it take every match and sort it. Either way the rows are exactly the plain query's.
-
-
-def _walk_rows(wanted: int) -> int:
-    """How many rows of the ordering a searched page walks before it takes every match instead: 4 per row the page
-    wants, so the walk finds the page when at least 1 row in 4 matches (a word in every email or order number) and
-    costs under half a millisecond when it does not (each row walked is a heap row read and tested, ~1 µs)."""
-    return wanted * 4
+# under W), its walk reads the whole table. So the page query tries them in turn, as one statement: it walks
+# _WALK_FIRST rows of the ordering per row it wants (from the cursor, the list's other filters applied); if they do
+# not hold the page but hold enough matches to say that _WALK_FURTHER rows per wanted row will, it walks that far;
+# otherwise it takes every match and sorts it. Either way the rows are exactly the plain query's.
+#
+# The first walk finds the page of a word in at least 1 row in 4 (a word of every email or order number) and costs
+# ~0.5 ms when it does not (each row walked is a heap row read and tested, ~1 µs). The further walk serves a word
+# in 1 row in 25 or more spread along the ordering (a product word sorted by price), whose matches would cost more
+# to sort; it is not tried for rarer words, whose matches are few, nor for words whose matches cluster elsewhere.
+_WALK_FIRST = 4
+_WALK_FURTHER = 25
 
 
 def _search_condition(query) -> SearchCondition | None:
@@ -347,8 +348,8 @@ class _SearchedPage(ValuesIterable):
 
 def _searched_page_sql(query, using: str):
     """(sql, params, column names, compiler, converters) of the searched page `query` as one statement that walks
-    the ordering at most `_walk_rows` rows and, when they do not hold the page, sorts every match; None when the
-    query is not a page of a plain ordered `.values()` list with one SearchCondition."""
+    the ordering only so far and, when that does not hold the page, sorts every match; None when the query is not a
+    page of a plain ordered `.values()` list with one SearchCondition."""
     connection = connections[using]
     condition = _search_condition(query)
     if condition is None or connection.vendor != "postgresql" or query.high_mark is None or not query.order_by \
@@ -388,22 +389,33 @@ def _searched_page_sql(query, using: str):
     converters = compiler.get_converters([column for column, _, _ in compiler.select[:len(names)]])
 
     columns = ", ".join(quote(name) for name in names)
-    listed = f"({columns}, {quote(hit)})"
     order = ", ".join(ordering)
+    first, further = _WALK_FIRST * wanted, _WALK_FURTHER * wanted
+
+    def walk(rows: int) -> str:  # the page's matches among its first `rows` candidates, stopping once it has them
+        return (f"SELECT {columns} FROM ({candidates_sql} ORDER BY {positions} LIMIT {rows}) AS \"walk\" "
+                f"({columns}, {quote(hit)}) WHERE {quote(hit)} ORDER BY {order} LIMIT {wanted}")
+
     sql = (
-        # The walk: at most _walk_rows rows in the page's order, their matches as far as the page needs (it stops
-        # there). A CTE, computed once.
-        f'WITH "search_walk" AS MATERIALIZED (SELECT {columns} FROM ({candidates_sql} ORDER BY {positions} '
-        f'LIMIT {_walk_rows(wanted)}) AS "walk" {listed} WHERE {quote(hit)} ORDER BY {order} LIMIT {wanted}), '
-        f'"search_walked" AS (SELECT count(*) >= {wanted} AS "page_found" FROM "search_walk") '
+        f'WITH "search_walk" AS MATERIALIZED ({walk(first)}), '
+        f'"search_walk_further" AS MATERIALIZED ({walk(further)}), '
+        # Which part answers: 1 the first walk, when it holds the page; else 2 the further walk, tried only when the
+        # first one's matches say that it will hold the page; else 3 every match. CASE and AND evaluate lazily, and
+        # a CTE runs only as far as it is read: what is not needed never runs.
+        f'"search_answer" AS (SELECT CASE '
+        f'WHEN (SELECT count(*) FROM "search_walk") >= {wanted} THEN 1 '
+        f'WHEN (SELECT count(*) FROM "search_walk") * {further} >= {wanted} * {first} '
+        f'AND (SELECT count(*) FROM "search_walk_further") >= {wanted} THEN 2 ELSE 3 END AS "part") '
         f"SELECT {columns} FROM ("
-        f'SELECT {columns} FROM "search_walk" WHERE (SELECT "page_found" FROM "search_walked") '
+        f'SELECT {columns} FROM "search_walk" WHERE (SELECT "part" FROM "search_answer") = 1 '
         f"UNION ALL "
-        # Every match, run only when the walk did not find the page: the search is pushed down into the candidates'
-        # WHERE, where the trigram indexes serve it; OFFSET 0 plans it apart from the page's ORDER BY and LIMIT,
-        # which would make the planner walk the ordering again.
-        f'SELECT {columns} FROM (SELECT {columns} FROM ({candidates_sql}) AS "candidates" {listed} '
-        f'WHERE {quote(hit)} OFFSET 0) AS "matches" WHERE NOT (SELECT "page_found" FROM "search_walked")'
+        f'SELECT {columns} FROM "search_walk_further" WHERE (SELECT "part" FROM "search_answer") = 2 '
+        f"UNION ALL "
+        # Every match, as the planner finds all of them: the search is pushed down into the candidates' WHERE, where
+        # the trigram indexes serve it; OFFSET 0 plans it apart from the page's ORDER BY and LIMIT, which would make
+        # the planner walk the ordering again.
+        f'SELECT {columns} FROM (SELECT {columns} FROM ({candidates_sql}) AS "candidates" ({columns}, {quote(hit)}) '
+        f'WHERE {quote(hit)} OFFSET 0) AS "matches" WHERE (SELECT "part" FROM "search_answer") = 3'
         f') AS "page" ORDER BY {order} LIMIT {wanted - skip} OFFSET {skip}'
     )
-    return sql, [*params, *params], names, compiler, converters
+    return sql, [*params, *params, *params], names, compiler, converters

@@ -4,6 +4,8 @@ the indexes and the index-friendly filters, and, on PostgreSQL, the lists' queri
 The timings themselves are the benchmark's (`bash bench/scale.sh`), not a test's: no test here depends on how fast
 the machine is.
 """
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -117,20 +119,26 @@ def executed_plan(api_client, path: str) -> str:
 
 @on_postgresql
 def test_on_a_large_database_a_search_walks_its_ordering_only_while_that_finds_the_page(api_client):
-    """A searched page walks at most 4 rows of its ordering per row it shows; when those hold the page, nothing
-    else runs, and when they do not (every "Wireless …" product sorts late by name), every match is taken from the
-    trigram indexes and sorted, never by walking the rest of the ordering."""
+    """A searched page walks 4 rows of its ordering per row it shows; when those hold the page, nothing else runs;
+    when their matches say that 25 rows per row will, it walks that far; and when neither (every "Wireless …" product
+    sorts late by name), every match is taken from the trigram indexes and sorted, never by walking the rest."""
     fill_large()
     walked = executed_plan(api_client, "/api/orders?search=ord-2")  # in every order number
     assert "CTE Scan on search_walk (actual" in walked and "Seq Scan on orders_order (never executed)" in walked, \
         walked
     matched = executed_plan(api_client, "/api/products?search=wireless")  # 250 of 5,000, all under W
     assert "CTE Scan on search_walk (never executed)" in matched, matched  # the matches gave the page
+    assert "CTE Scan on search_walk_further (never executed)" in matched, matched
     assert "Index Scan using product_by_name" in matched and "Rows Removed by Filter: 404" in matched, matched
     with connection.cursor() as cursor:
         cursor.execute("SELECT order_number FROM orders_order ORDER BY order_date LIMIT 1")
         oldest_day = cursor.fetchone()[0][:12]  # ORD-YYYYMMDD: the last orders newest first
     matched = executed_plan(api_client, f"/api/orders?search={oldest_day}")
     assert "CTE Scan on search_walk (never executed)" in matched, matched
+    assert "CTE Scan on search_walk_further (never executed)" in matched, matched
     assert "Index Scan using order_newest_first" in matched and "Rows Removed by Filter: 404" in matched, matched
     assert "Bitmap Index Scan on order_number_trgm" in matched, matched
+    further = executed_plan(api_client, "/api/products?search=cha&ordering=price")  # Chair, Charger: 1 in 10
+    assert "CTE Scan on search_walk_further (actual" in further and "Index Scan using product_by_price" in further, \
+        further
+    assert re.search(r"(Seq|Bitmap Heap) Scan on products_product \(never executed\)", further), further

@@ -74,11 +74,16 @@ def same_as_plain(api_client, monkeypatch):
 
 def answered_by(sql: str) -> str:
     """Which part of a searched page's statement gave its rows: "walk" (the first rows of the ordering held the
-    page) or "matches" (every match, sorted)."""
+    page), "further" (the further walk did), or "matches" (every match, sorted)."""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    return "matches" if "CTE Scan on search_walk (never executed)" in plan else "walk"
+    if "CTE Scan on search_walk (actual" in plan:
+        return "walk"
+    if "CTE Scan on search_walk_further (actual" in plan:
+        return "further"
+    assert "CTE Scan on search_walk (never executed)" in plan, plan
+    return "matches"
 
 
 def page_sql(client, url: str) -> str:
@@ -177,13 +182,31 @@ def test_a_searched_list_of_one_customers_orders(same_as_plain):
 
 @pytest.mark.skipif(not on_postgresql, reason="the searched page's statement is PostgreSQL's; SQLite runs DRF's")
 def test_on_postgresql_the_page_walks_the_ordering_only_so_far_then_takes_the_matches(api_client, catalogue):
-    # "wireless": 40 "Alpha …" come first in name order, more than a page of 3 walks (4 per wanted row): matches.
+    # A page of 3 wants 4 rows: the first walk reads 16 rows of the ordering, the further one 100.
+    # "wireless": 40 "Alpha …" come first in name order, and the first 16 rows hold no match: every match, sorted.
     assert answered_by(page_sql(api_client, "/api/products?search=wireless&limit=3")) == "matches"
-    # The other way round, and "alpha", the first rows hold the page: the walk.
+    # The other way round, and "alpha", the first rows hold the page.
     assert answered_by(page_sql(api_client, "/api/products?search=wireless&limit=3&ordering=-name")) == "walk"
     assert answered_by(page_sql(api_client, "/api/products?search=alpha&limit=3")) == "walk"
     # A word with no trigram is DRF's plain query, as the planner plans it.
     assert "search_walk" not in page_sql(api_client, "/api/products?search=a&limit=3")
+
+
+@pytest.mark.skipif(not on_postgresql, reason="the searched page's statement is PostgreSQL's; SQLite runs DRF's")
+def test_on_postgresql_a_word_spread_along_the_ordering_is_walked_further(api_client, same_as_plain):
+    """A page of 3 wants 4 rows: the first walk reads 16 rows of the ordering, the further one 100. 1 product in 8 is
+    blue, spread along the name order: the first walk finds 2, which says that the further walk will find the page,
+    and it does. 1 in 40 is red, and the first 16 rows hold none: every match, sorted. Green are the first 2 and the
+    last 10: the first walk's 2 say that the further walk will find the page, but it does not: every match."""
+    def colour(n):
+        return "blue" if n % 8 == 0 else "red" if n % 40 == 39 else "green" if n < 2 or n >= 110 else "-"
+    for n in range(120):
+        ProductFactory(name=f"Item {n:03d}", description=colour(n))
+    assert answered_by(page_sql(api_client, "/api/products?search=blue&limit=3")) == "further"
+    assert answered_by(page_sql(api_client, "/api/products?search=red&limit=3")) == "matches"
+    assert answered_by(page_sql(api_client, "/api/products?search=green&limit=3")) == "matches"
+    for word in ("blue", "red", "green"):
+        assert same_as_plain(f"/api/products?search={word}&limit=3") == icontains(Product, FIELDS, word, ["name", "id"])
 
 
 @pytest.mark.skipif(on_postgresql, reason="SQLite's case")
