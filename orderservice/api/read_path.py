@@ -377,7 +377,7 @@ def _searched_page_sql(query, using: str):
     positions = ", ".join(by_position)
 
     # The page's rows (its filters and cursor, not the search) with the search as a column instead, in no order
-    # and unlimited: compiled once, and read twice below.
+    # and unlimited: compiled once, and read by each of the three parts below.
     candidates = query.clone()
     candidates.where.children = [child for child in candidates.where.children
                                  if not (isinstance(child, Exact) and isinstance(child.lhs, SearchCondition))]
