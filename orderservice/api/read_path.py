@@ -307,17 +307,20 @@ def _represent_row(plan: Plan, row: dict, joined=False, prefix="") -> dict:
 # the rows before them in that ordering (walk the ordering's index until the page is full of matches) or the
 # matches themselves (all of them, found by the trigram indexes, then sorted). PostgreSQL's planner picks one by
 # assuming the matches are spread evenly along the ordering; when they are not (every "Wireless …" product sorts
-# under W), its walk reads the whole table. So the page query tries them in turn, as one statement: it walks
-# _WALK_FIRST rows of the ordering per row it wants (from the cursor, the list's other filters applied); if they do
-# not hold the page but hold enough matches to say that _WALK_FURTHER rows per wanted row will, it walks that far;
-# otherwise it takes every match and sorts it. Either way the rows are exactly the plain query's.
-#
-# The first walk finds the page of a word in at least 1 row in 4 (a word of every email or order number) and costs
-# ~0.5 ms when it does not (each row walked is a heap row read and tested, ~1 µs). The further walk serves a word
-# in 1 row in 25 or more spread along the ordering (a product word sorted by price), whose matches would cost more
-# to sort; it is not tried for rarer words, whose matches are few, nor for words whose matches cluster elsewhere.
+# under W), its walk reads the whole table. So the page query tries them in turn, as one statement:
+# - it walks _WALK_FIRST rows of the ordering per row it wants (from the cursor, the list's other filters applied):
+#   the page of a word in 1 row in 4 or more (a word of every email or order number); ~0.5 ms when it is not there
+#   (each row walked is a heap row read and tested, ~1 µs);
+# - if they do not hold the page, their share d of matches estimates both plans: a walk needs wanted / d rows, the
+#   matches are d x the table's rows. When the walk needs fewer, and at most _WALK_FURTHER rows per wanted row (and
+#   _WALK_FURTHER_MOST in all), it walks on that far (a word in 1 product in 20 sorted by price; a month of the
+#   million orders sorted by amount); if that still does not hold the page (its matches were fewer further on: ~10 ms
+#   for a page of 100 at worst), it goes on to the next;
+# - otherwise it takes every match and sorts it (a rare word; matches that cluster elsewhere in the ordering).
+# Either way the rows are exactly the plain query's.
 _WALK_FIRST = 4
-_WALK_FURTHER = 25
+_WALK_FURTHER = 100
+_WALK_FURTHER_MOST = 10_000
 
 
 def _search_condition(query) -> SearchCondition | None:
@@ -390,7 +393,12 @@ def _searched_page_sql(query, using: str):
 
     columns = ", ".join(quote(name) for name in names)
     order = ", ".join(ordering)
-    first, further = _WALK_FIRST * wanted, _WALK_FURTHER * wanted
+    first = _WALK_FIRST * wanted
+    further = max(min(_WALK_FURTHER * wanted, _WALK_FURTHER_MOST), first)
+    # The planner's estimate of the table's rows, whatever the other filters (unknown, -1, before the table was ever
+    # analyzed: then the bound on the further walk alone decides).
+    table_rows = (f"SELECT CASE WHEN reltuples < 0 THEN 'Infinity' ELSE reltuples END FROM pg_class "
+                  f"WHERE oid = '{quote(query.get_meta().db_table)}'::regclass")
 
     def walk(rows: int) -> str:  # the page's matches among its first `rows` candidates, stopping once it has them
         return (f"SELECT {columns} FROM ({candidates_sql} ORDER BY {positions} LIMIT {rows}) AS \"walk\" "
@@ -404,7 +412,8 @@ def _searched_page_sql(query, using: str):
         # a CTE runs only as far as it is read: what is not needed never runs.
         f'"search_answer" AS (SELECT CASE '
         f'WHEN (SELECT count(*) FROM "search_walk") >= {wanted} THEN 1 '
-        f'WHEN (SELECT count(*) FROM "search_walk") * {further} >= {wanted} * {first} '
+        f'WHEN (SELECT count(*) FROM "search_walk") * {further} >= {wanted * first} '
+        f'AND (SELECT count(*) FROM "search_walk") ^ 2 * ({table_rows}) >= {wanted * first * first} '
         f'AND (SELECT count(*) FROM "search_walk_further") >= {wanted} THEN 2 ELSE 3 END AS "part") '
         f"SELECT {columns} FROM ("
         f'SELECT {columns} FROM "search_walk" WHERE (SELECT "part" FROM "search_answer") = 1 '

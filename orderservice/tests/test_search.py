@@ -194,19 +194,32 @@ def test_on_postgresql_the_page_walks_the_ordering_only_so_far_then_takes_the_ma
 
 @pytest.mark.skipif(not on_postgresql, reason="the searched page's statement is PostgreSQL's; SQLite runs DRF's")
 def test_on_postgresql_a_word_spread_along_the_ordering_is_walked_further(api_client, same_as_plain):
-    """A page of 3 wants 4 rows: the first walk reads 16 rows of the ordering, the further one 100. 1 product in 8 is
-    blue, spread along the name order: the first walk finds 2, which says that the further walk will find the page,
-    and it does. 1 in 40 is red, and the first 16 rows hold none: every match, sorted. Green are the first 2 and the
-    last 10: the first walk's 2 say that the further walk will find the page, but it does not: every match."""
+    """A page of 3 wants 4 rows: the first walk reads 16 rows of the ordering, the further one up to 400. 1 product in
+    8 is blue, spread along the name order: the first walk finds 2, which says that the further walk will find the
+    page, and it does. 1 in 40 is red, and the first 16 rows hold none: every match, sorted. Green are the first 2
+    and the last 10: the first walk's 2 say that the further walk will find the page, but it does not: every match.
+    Here the table was never analyzed: its size is unknown, and only the bound on the further walk decides."""
     def colour(n):
-        return "blue" if n % 8 == 0 else "red" if n % 40 == 39 else "green" if n < 2 or n >= 110 else "-"
-    for n in range(120):
+        return "blue" if n % 8 == 0 else "red" if n % 40 == 39 else "green" if n < 2 or n >= 590 else "-"
+    for n in range(600):
         ProductFactory(name=f"Item {n:03d}", description=colour(n))
     assert answered_by(page_sql(api_client, "/api/products?search=blue&limit=3")) == "further"
     assert answered_by(page_sql(api_client, "/api/products?search=red&limit=3")) == "matches"
     assert answered_by(page_sql(api_client, "/api/products?search=green&limit=3")) == "matches"
     for word in ("blue", "red", "green"):
         assert same_as_plain(f"/api/products?search={word}&limit=3") == icontains(Product, FIELDS, word, ["name", "id"])
+
+
+@pytest.mark.skipif(not on_postgresql, reason="the searched page's statement is PostgreSQL's; SQLite runs DRF's")
+def test_on_postgresql_the_further_walk_is_not_taken_when_the_matches_are_fewer_than_it_would_read(api_client):
+    """Once the table is analyzed, its size says how many matches there are to sort: of 60 products, 1 in 8 is blue;
+    the first walk's 2 blue in 16 rows say that a walk needs 32 rows for the page of 3 but that there are only ~8
+    matches: every match, sorted (of 600, ~75 matches, and the walk goes on, as above)."""
+    for n in range(60):
+        ProductFactory(name=f"Item {n:03d}", description="blue" if n % 8 == 0 else "-")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE products_product")
+    assert answered_by(page_sql(api_client, "/api/products?search=blue&limit=3")) == "matches"
 
 
 @pytest.mark.skipif(on_postgresql, reason="SQLite's case")
