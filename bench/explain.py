@@ -44,7 +44,7 @@ def main() -> int:
                 print(f"=== GET {path}: HTTP {response.status_code}, {len(captured)} queries")
                 for query in captured.captured_queries:
                     sql = query["sql"]
-                    if not sql.lstrip().upper().startswith("SELECT"):
+                    if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                         continue
                     print(f"--- {sql}")
                     with connection.cursor() as cursor:

@@ -24,6 +24,7 @@ class OrderListing:
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     search_fields = ["order_number"]
+    search_whole_value_fields = ["order_number"]  # all as long as each other (orders.services.new_order_number)
     ordering_fields = ["order_date", "total_amount", "created_at", "id"]
     ordering = ["-order_date", "-id"]
 

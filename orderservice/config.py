@@ -108,7 +108,14 @@ def parse_database_url(url: str) -> dict:
     if database["ENGINE"] == "django.db.backends.postgresql":
         database["ENGINE"] = "orderservice.database.postgresql"  # Django's, health-checking only idle connections
         # An unreachable server fails a request (and the readiness check) in seconds, not after TCP's minutes.
-        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5))
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5))
+        # No JIT compilation: it pays off for long analytical queries, and this service runs short pages. PostgreSQL
+        # compiles a query whose *estimated* cost passes jit_above_cost, and a searched page's statement carries the
+        # estimate of a part that mostly never runs (every match of a frequent word, a scan of a million orders):
+        # ~20 ms of compiling for a page read in 0.6 ms (docs/performance.md). A `jit` the URL sets is kept.
+        if "jit" not in options.get("options", ""):
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return database
 
 

@@ -1,8 +1,15 @@
 """Filter pieces the lists share."""
+import operator
+import re
 from datetime import timezone
+from functools import reduce
 
 import django_filters
 from django import forms
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import Exact, GreaterThan
 from django_filters.fields import RangeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -55,9 +62,35 @@ class MoneyFilter(django_filters.NumberFilter):
     field_class = MoneyField
 
 
+class SearchCondition(ExpressionWrapper):
+    """DRF's ?search= condition (each term contained, in any case, in one of the search fields), filtered on as
+    itself: the same SQL as `queryset.filter(q)`, but the page query can find it among the query's conditions
+    (orderservice.api.read_path pages a search by walking its ordering only so far, then by its matches)."""
+
+    def __init__(self, q: Q):
+        super().__init__(q, output_field=BooleanField())
+        self.q = q  # unresolved, to be evaluated again in another query
+
+
+def holds_a_trigram(term: str) -> bool:
+    """Whether pg_trgm's index can narrow `LIKE '%term%'`: only a run of 3 letters or digits makes a trigram
+    that does not depend on what surrounds the term (a shorter term is found by reading rows, not the index)."""
+    return re.search(r"[^\W_]{3}", term) is not None
+
+
 class BoundedSearchFilter(SearchFilter):
     """?search= of at most MAX_SEARCH_LENGTH characters and MAX_SEARCH_TERMS words: each word is one more
-    LIKE on each search field, and SQLite refuses a query nested too deep (a 500, before this)."""
+    LIKE on each search field, and SQLite refuses a query nested too deep (a 500, before this).
+
+    On PostgreSQL, the meaning is DRF's own (every term contained in one of the fields, in any case, as
+    `icontains`), written so that PostgreSQL can use its indexes (docs/performance.md, "At a million orders"):
+    - the condition is a `SearchCondition`, which the read path pages adaptively, when a term holds a trigram;
+    - on the view's `search_whole_value_fields` (order numbers, all as long as each other), a term is also
+      looked up on the B-tree of (LENGTH(UPPER(field)), UPPER(field)): a value contains the term only if it
+      equals it or is longer (`icontains AND (equal OR longer)`, the same rows as `icontains` alone), and few or
+      no values are longer than a whole order number. Without it, the trigrams that every order number shares
+      (ORD, 202 …) cost the trigram index its posting lists of every order.
+    SQLite, which has none of these indexes, gets DRF's condition unchanged."""
 
     MAX_SEARCH_LENGTH = 200
     MAX_SEARCH_TERMS = 10
@@ -69,6 +102,33 @@ class BoundedSearchFilter(SearchFilter):
             raise ValidationError({self.search_param: [
                 f"At most {self.MAX_SEARCH_TERMS} words and {self.MAX_SEARCH_LENGTH} characters."]})
         return terms
+
+    def filter_queryset(self, request, queryset, view):
+        if connections[queryset.db].vendor != "postgresql":
+            return super().filter_queryset(request, queryset, view)
+        search_fields = self.get_search_fields(view, request)
+        terms = self.get_search_terms(request)
+        if not search_fields or not terms:
+            return queryset
+        if self.must_call_distinct(queryset, search_fields) \
+                or any(str(name)[0] in self.lookup_prefixes for name in search_fields):
+            return super().filter_queryset(request, queryset, view)  # none of this service's lists
+        whole_value = set(getattr(view, "search_whole_value_fields", ()))
+        q = reduce(operator.and_, (reduce(operator.or_, (
+            self.contains(str(name), term, queryset, whole=str(name) in whole_value) for name in search_fields))
+            for term in terms))
+        if not any(holds_a_trigram(term) for term in terms):
+            return queryset.filter(q)  # no index narrows it: the planner's plan, as before
+        return queryset.filter(SearchCondition(q))
+
+    def contains(self, name: str, term: str, queryset, whole: bool) -> Q:
+        """`name` contains `term` in any case (DRF's lookup); on a whole-value field, also `equal or longer`."""
+        contains = Q(**{self.construct_search(name, queryset): term})
+        if not whole:
+            return contains
+        value, wanted = Upper(name), Upper(Value(term))
+        return contains & (Q(Exact(Length(value), Length(wanted)), Exact(value, wanted))
+                           | Q(GreaterThan(Length(value), Length(wanted))))
 
 
 class ListFilterBackend(DjangoFilterBackend):

@@ -17,8 +17,14 @@ to run it):
 - `QuerySet.query.get_compiler(using=…)`, and on the compiler `as_sql()`, `select`, `get_converters(…)`,
   `apply_converters(rows, converters)`, `connection`;
 - `QuerySet.query.values_select` (the column names of a `.values()` query), `query.has_filters()`.
-`test_the_private_orm_api_the_read_path_relies_on` (first in that test module) fails first if an upgrade
-changes any of them.
+and, to read a searched list's page as one statement of its own (`_SearchedPage`, `_searched_page_sql`):
+- `QuerySet._iterable_class` and `ValuesIterable`;
+- on the query: `where` (`children`, `connector`, `negated`: a `.filter(SearchCondition(…))` is one
+  `Exact(condition, True)` among the top-level conditions), `clone()`, `clear_ordering(force=True)`,
+  `clear_limits()`, `low_mark`, `high_mark`, `order_by`, `selected`, `add_annotation(…)`, `combinator`,
+  `distinct`, `extra`.
+`test_the_private_orm_api_the_read_path_relies_on` and `test_the_private_orm_api_a_searched_page_relies_on` (the
+first two in that test module) fail first if an upgrade changes any of them.
 
 Writes still answer through the serializers themselves, except an order, which is read back like GET shows it.
 """
@@ -29,10 +35,15 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import ForeignKey, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, ForeignKey, QuerySet
+from django.db.models.lookups import Exact
+from django.db.models.query import ValuesIterable
+from django.db.models.sql.where import AND
 from rest_framework import fields, serializers
 from rest_framework.settings import api_settings
 
+from orderservice.api.filters import SearchCondition
 from orderservice.domain.limits import as_id
 
 
@@ -163,8 +174,12 @@ def plan_for(serializer_class) -> Plan:
 
 
 def rows(serializer_class, queryset: QuerySet) -> QuerySet:
-    """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely)."""
-    return queryset.values(*plan_for(serializer_class).columns)
+    """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely).
+    A searched list's page is read as `_SearchedPage` reads it."""
+    found = queryset.values(*plan_for(serializer_class).columns)
+    if _search_condition(found.query) is not None:
+        found._iterable_class = _SearchedPage
+    return found
 
 
 def represent(serializer_class, page) -> list[dict]:
@@ -286,3 +301,130 @@ def _represent_row(plan: Plan, row: dict, joined=False, prefix="") -> dict:
         else:
             written[field.name] = None  # filled in by _represent, for the whole page at once
     return written
+
+
+# A searched page (?search=, on PostgreSQL). A page of the rows that match, in the list's ordering, costs either
+# the rows before them in that ordering (walk the ordering's index until the page is full of matches) or the
+# matches themselves (all of them, found by the trigram indexes, then sorted). PostgreSQL's planner picks one by
+# assuming the matches are spread evenly along the ordering; when they are not (every "Wireless …" product sorts
+# under W), its walk reads the whole table. So the page query tries them in turn, as one statement:
+# - it walks _WALK_FIRST rows of the ordering per row it wants (from the cursor, the list's other filters applied):
+#   the page of a word in 1 row in 4 or more (a word of every email or order number); ~0.5 ms when it is not there
+#   (each row walked is a heap row read and tested, ~1 µs);
+# - if they do not hold the page, their share d of matches estimates both plans: a walk needs wanted / d rows, the
+#   matches are d x the table's rows. When the walk needs fewer, and at most _WALK_FURTHER rows per wanted row (and
+#   _WALK_FURTHER_MOST in all), it walks on that far (a word in 1 product in 20 sorted by price; a month of the
+#   million orders sorted by amount); if that still does not hold the page (its matches were fewer further on: ~10 ms
+#   for a page of 100 at worst), it goes on to the next;
+# - otherwise it takes every match and sorts it (a rare word; matches that cluster elsewhere in the ordering).
+# Either way the rows are exactly the plain query's.
+_WALK_FIRST = 4
+_WALK_FURTHER = 100
+_WALK_FURTHER_MOST = 10_000
+
+
+def _search_condition(query) -> SearchCondition | None:
+    """The SearchCondition the query is filtered on (BoundedSearchFilter puts it there on PostgreSQL), or None."""
+    found = [child.lhs for child in query.where.children
+             if isinstance(child, Exact) and isinstance(child.lhs, SearchCondition)]
+    return found[0] if len(found) == 1 and query.where.connector == AND and not query.where.negated else None
+
+
+class _SearchedPage(ValuesIterable):
+    """A searched list's rows (`.values()` dicts), through `_searched_page_sql` when the query is a page of it."""
+
+    def __iter__(self):
+        queryset = self.queryset
+        statement = _searched_page_sql(queryset.query, queryset.db)
+        if statement is None:  # not a page (the pagination always slices it), or not a shape this knows
+            yield from super().__iter__()
+            return
+        sql, params, names, compiler, converters = statement
+        with compiler.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if converters:
+            found = compiler.apply_converters(found, converters)
+        for row in found:
+            yield dict(zip(names, row))
+
+
+def _searched_page_sql(query, using: str):
+    """(sql, params, column names, compiler, converters) of the searched page `query` as one statement that walks
+    the ordering only so far and, when that does not hold the page, sorts every match; None when the query is not a
+    page of a plain ordered `.values()` list with one SearchCondition."""
+    connection = connections[using]
+    condition = _search_condition(query)
+    if condition is None or connection.vendor != "postgresql" or query.high_mark is None or not query.order_by \
+            or query.combinator or query.distinct or query.extra or not query.selected:
+        return None
+    names = list(query.selected)
+    if not all(isinstance(value, int) for value in query.selected.values()):
+        return None  # an annotation or extra among the columns
+    quote = connection.ops.quote_name
+    ordering, by_position = [], []
+    for item in query.order_by:
+        if not isinstance(item, str):
+            return None
+        name = item.lstrip("-")
+        name = query.get_meta().pk.attname if name == "pk" else name
+        if name not in names:
+            return None  # the page's columns must hold what it is ordered by
+        direction = "DESC" if item.startswith("-") else "ASC"
+        ordering.append(f"{quote(name)} {direction}")
+        by_position.append(f"{names.index(name) + 1} {direction}")
+    wanted, skip = query.high_mark, query.low_mark
+    hit = "search_hit"
+    if hit in names:
+        return None
+    positions = ", ".join(by_position)
+
+    # The page's rows (its filters and cursor, not the search) with the search as a column instead, in no order
+    # and unlimited: compiled once, and read by each of the three parts below.
+    candidates = query.clone()
+    candidates.where.children = [child for child in candidates.where.children
+                                 if not (isinstance(child, Exact) and isinstance(child.lhs, SearchCondition))]
+    candidates.clear_ordering(force=True)
+    candidates.clear_limits()
+    candidates.add_annotation(ExpressionWrapper(condition.q, output_field=BooleanField()), hit)
+    compiler = candidates.get_compiler(using=using)
+    candidates_sql, params = compiler.as_sql()
+    converters = compiler.get_converters([column for column, _, _ in compiler.select[:len(names)]])
+
+    columns = ", ".join(quote(name) for name in names)
+    order = ", ".join(ordering)
+    first = _WALK_FIRST * wanted
+    further = max(min(_WALK_FURTHER * wanted, _WALK_FURTHER_MOST), first)
+    # The planner's estimate of the table's rows, whatever the other filters (unknown, -1, before the table was ever
+    # analyzed: then the bound on the further walk alone decides).
+    table_rows = (f"SELECT CASE WHEN reltuples < 0 THEN 'Infinity' ELSE reltuples END FROM pg_class "
+                  f"WHERE oid = '{quote(query.get_meta().db_table)}'::regclass")
+
+    def walk(rows: int) -> str:  # the page's matches among its first `rows` candidates, stopping once it has them
+        return (f"SELECT {columns} FROM ({candidates_sql} ORDER BY {positions} LIMIT {rows}) AS \"walk\" "
+                f"({columns}, {quote(hit)}) WHERE {quote(hit)} ORDER BY {order} LIMIT {wanted}")
+
+    sql = (
+        f'WITH "search_walk" AS MATERIALIZED ({walk(first)}), '
+        f'"search_walk_further" AS MATERIALIZED ({walk(further)}), '
+        # Which part answers: 1 the first walk, when it holds the page; else 2 the further walk, tried only when the
+        # first one's matches say that it will hold the page; else 3 every match. CASE and AND evaluate lazily, and
+        # a CTE runs only as far as it is read: what is not needed never runs.
+        f'"search_answer" AS (SELECT CASE '
+        f'WHEN (SELECT count(*) FROM "search_walk") >= {wanted} THEN 1 '
+        f'WHEN (SELECT count(*) FROM "search_walk") * {further} >= {wanted * first} '
+        f'AND (SELECT count(*) FROM "search_walk") ^ 2 * ({table_rows}) >= {wanted * first * first} '
+        f'AND (SELECT count(*) FROM "search_walk_further") >= {wanted} THEN 2 ELSE 3 END AS "part") '
+        f"SELECT {columns} FROM ("
+        f'SELECT {columns} FROM "search_walk" WHERE (SELECT "part" FROM "search_answer") = 1 '
+        f"UNION ALL "
+        f'SELECT {columns} FROM "search_walk_further" WHERE (SELECT "part" FROM "search_answer") = 2 '
+        f"UNION ALL "
+        # Every match, as the planner finds all of them: the search is pushed down into the candidates' WHERE, where
+        # the trigram indexes serve it; OFFSET 0 plans it apart from the page's ORDER BY and LIMIT, which would make
+        # the planner walk the ordering again.
+        f'SELECT {columns} FROM (SELECT {columns} FROM ({candidates_sql}) AS "candidates" ({columns}, {quote(hit)}) '
+        f'WHERE {quote(hit)} OFFSET 0) AS "matches" WHERE (SELECT "part" FROM "search_answer") = 3'
+        f') AS "page" ORDER BY {order} LIMIT {wanted - skip} OFFSET {skip}'
+    )
+    return sql, [*params, *params, *params], names, compiler, converters

@@ -34,6 +34,15 @@ def test_django_and_sqlalchemy_url_forms_are_accepted(url, engine, name):
     assert (database["ENGINE"], database["NAME"]) == (engine, name)
 
 
+@pytest.mark.parametrize("url, options", [
+    ("postgres://app@db.internal/orders", "-c jit=off"),
+    ("postgres://app@db.internal/orders?options=-c%20statement_timeout%3D5000", "-c statement_timeout=5000 -c jit=off"),
+    ("postgres://app@db.internal/orders?options=-c%20jit%3Don", "-c jit=on"),
+])
+def test_postgres_connections_run_without_jit_unless_the_url_says_otherwise(url, options):
+    assert parse_database_url(url)["OPTIONS"]["options"] == options
+
+
 def test_postgres_credentials_and_port_are_taken_from_the_url():
     database = parse_database_url("postgresql+asyncpg://app:secret@db.internal:5433/orders")
     assert (database["USER"], database["PASSWORD"], database["HOST"], database["PORT"]) == (

@@ -4,6 +4,8 @@ the indexes and the index-friendly filters, and, on PostgreSQL, the lists' queri
 The timings themselves are the benchmark's (`bash bench/scale.sh`), not a test's: no test here depends on how fast
 the machine is.
 """
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -57,8 +59,10 @@ def first_query_plan(api_client, path: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-# (path, the index its page must be read from); {EMAIL} and {number} are one customer's and one order's. Not a
-# search of the 5,000 customers or products: that few, reading the whole table is the planner's right choice.
+# (path, the index its page must be read from); {EMAIL} and {number} are one customer's and one order's, {whole}
+# that order's whole number. Not a search of the 5,000 customers or products: that few, reading the whole table is
+# the planner's right choice. A searched page's statement (orderservice.api.read_path) holds two plans, the walk of
+# the ordering and every match: both must read indexes.
 PLANS = [
     ("/api/customers", "customer_by_name"),
     ("/api/customers?ordering=-email", "customer_by_email"),
@@ -69,21 +73,76 @@ PLANS = [
     ("/api/orders?ordering=-created_at", "order_by_created_at"),
     ("/api/orders?status=Processing", "order_status_newest_first"),
     ("/api/orders?search={number}", "order_number_trgm"),
+    ("/api/orders?search={number}", "order_newest_first"),
+    ("/api/orders?search={whole}", "order_number_length_upper"),  # equality, not the trigrams every number shares
+    ("/api/orders?search={whole}&ordering=total_amount", "order_number_length_upper"),
 ]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="the trigram indexes and these plans are PostgreSQL's; SQLite has no trigram index")
-def test_on_a_large_database_each_list_reads_its_index_not_the_table(api_client):
+def fill_large() -> dict:
+    """50,000 orders, 5,000 customers and products (orderservice.testing.bulk), analyzed; a customer's email and an
+    order's number."""
     with connection.cursor() as cursor:
-        for statement in fill_statements(50_000):  # 50,000 orders, 5,000 customers and products
+        for statement in fill_statements(50_000):
             cursor.execute(statement)
         cursor.execute("ANALYZE")
         cursor.execute("SELECT email FROM customers_customer WHERE id = 1234")
         email = cursor.fetchone()[0]
         cursor.execute("SELECT order_number FROM orders_order WHERE id = 25000")
-        number = cursor.fetchone()[0][-8:]  # its random part
+        whole = cursor.fetchone()[0]
+    return {"EMAIL": email.upper(), "number": whole[-8:], "whole": whole.lower()}
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the trigram indexes and these plans are PostgreSQL's; SQLite has no trigram index")
+
+
+@on_postgresql
+def test_on_a_large_database_each_list_reads_its_index_not_the_table(api_client):
+    values = fill_large()
     for path, index in PLANS:
-        path = path.format(EMAIL=email.upper(), number=number)
+        path = path.format(**values)
         plan = first_query_plan(api_client, path)
         assert index in plan and "Seq Scan" not in plan, f"GET {path}:\n{plan}"
+
+
+def executed_plan(api_client, path: str) -> str:
+    """EXPLAIN ANALYZE of the page query GET `path` runs."""
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(path)
+    assert response.status_code == 200 and response.json(), path
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + captured.captured_queries[0]["sql"])
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@on_postgresql
+def test_on_a_large_database_a_search_walks_its_ordering_only_while_that_finds_the_page(api_client):
+    """A searched page walks 4 rows of its ordering per row it shows; when those hold the page, nothing else runs;
+    when their matches say that a further walk needs fewer rows than there are matches, it walks on; and when neither
+    (every "Wireless …" product sorts late by name), every match is taken from the trigram indexes and sorted, never
+    by walking the rest."""
+    fill_large()
+    walked = executed_plan(api_client, "/api/orders?search=ord-2")  # in every order number
+    assert "CTE Scan on search_walk (actual" in walked and "Seq Scan on orders_order (never executed)" in walked, \
+        walked
+    matched = executed_plan(api_client, "/api/products?search=wireless")  # 250 of 5,000, all under W
+    assert "CTE Scan on search_walk (never executed)" in matched, matched  # the matches gave the page
+    assert "CTE Scan on search_walk_further (never executed)" in matched, matched
+    assert "Index Scan using product_by_name" in matched and "Rows Removed by Filter: 404" in matched, matched
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT order_number FROM orders_order ORDER BY order_date LIMIT 1")
+        oldest_day = cursor.fetchone()[0][:12]  # ORD-YYYYMMDD: the last orders newest first
+    matched = executed_plan(api_client, f"/api/orders?search={oldest_day}")
+    assert "CTE Scan on search_walk (never executed)" in matched, matched
+    assert "CTE Scan on search_walk_further (never executed)" in matched, matched
+    assert "Index Scan using order_newest_first" in matched and "Rows Removed by Filter: 404" in matched, matched
+    assert "Bitmap Index Scan on order_number_trgm" in matched, matched
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extract(year FROM min(order_date))::int + 1 FROM orders_order")
+        quarter = f"ord-{cursor.fetchone()[0]}1"  # October to December of a year: 1 order in 12, at any amount
+    further = executed_plan(api_client, f"/api/orders?search={quarter}&ordering=total_amount")
+    assert "CTE Scan on search_walk_further (actual" in further, further
+    assert "Index Scan using order_by_total_amount" in further, further
+    assert re.search(r"(Seq|Bitmap Heap) Scan on orders_order \(never executed\)", further), further
