@@ -5,8 +5,8 @@ products.stock, which writes its ledger. Each change writes its business event (
 """
 import secrets
 from dataclasses import dataclass
-from typing import NamedTuple
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction

@@ -171,19 +171,24 @@ def test_an_order_number_already_taken_is_drawn_again(monkeypatch):
     assert OutboxEvent.objects.filter(type="order.created").count() == 2
 
 
+def fail_inserts_of(model, error: Exception, monkeypatch) -> None:
+    """From now on, inserting rows of `model` through orderservice.domain.statements raises `error`."""
+    insert = statements.insert
+
+    def insert_or_fail(objs):
+        if isinstance(objs[0], model):
+            raise error
+        return insert(objs)
+
+    monkeypatch.setattr(statements, "insert", insert_or_fail)
+
+
 def test_an_integrity_error_other_than_a_taken_number_is_not_retried(monkeypatch):
     draws = []
     monkeypatch.setattr(services, "new_order_number", lambda: draws.append(1) or f"ORD-20240101-{len(draws):08X}")
     customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
     before = database_state()
-    insert = statements.insert
-
-    def items_refused(objs):
-        if isinstance(objs[0], OrderItem):
-            raise IntegrityError("FOREIGN KEY constraint failed")
-        return insert(objs)
-
-    monkeypatch.setattr(statements, "insert", items_refused)
+    fail_inserts_of(OrderItem, IntegrityError("FOREIGN KEY constraint failed"), monkeypatch)
 
     with pytest.raises(IntegrityError):
         place_order(customer, items=[(product, 1)])
@@ -270,14 +275,7 @@ def test_order_create_gives_back_stock_when_its_last_write_fails(monkeypatch):
     """The events are the last INSERT, after the stock was taken: failing there leaves everything as it was."""
     customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
     before = database_state()
-    insert = statements.insert
-
-    def fail_on_events(objs):
-        if isinstance(objs[0], OutboxEvent):
-            raise RuntimeError("disk full")
-        return insert(objs)
-
-    monkeypatch.setattr(statements, "insert", fail_on_events)
+    fail_inserts_of(OutboxEvent, RuntimeError("disk full"), monkeypatch)
 
     with pytest.raises(RuntimeError):
         create(customer, (product, 2))

@@ -17,18 +17,19 @@ from typing import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Model
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 
-class _CompiledInserts(threading.local):
+class _CompiledStatements(threading.local):
+    """Per thread, because each thread has its own database connection."""
+
     def __init__(self):
-        self.by_shape: dict = {}
-        self.statements: dict = {}
+        self.inserts: dict = {}
+        self.statements: dict = {}  # select and update
 
 
-_compiled = _CompiledInserts()
+_compiled = _CompiledStatements()
 
 
 def insert(objs: list[Model]) -> list[Model]:
@@ -40,9 +41,9 @@ def insert(objs: list[Model]) -> list[Model]:
     connection = connections[router.db_for_write(model)]
     fields = [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
     shape = (model, len(objs), connection.alias)
-    compiled = _compiled.by_shape.get(shape)
+    compiled = _compiled.inserts.get(shape)
     if compiled is None:
-        compiled = _compiled.by_shape[shape] = _compile(model, fields, objs, connection)
+        compiled = _compiled.inserts[shape] = _compile(model, fields, objs, connection)
     sql, returns_pk, by_column = compiled
     rows = [[field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields] for obj in objs]
     # PostgreSQL inserts several rows as UNNEST of one array per column; elsewhere, one placeholder per value.

@@ -49,13 +49,14 @@ def test_search_finds_parts_of_any_length_anywhere_in_a_field(api_client):
     assert api_client.get(f"/api/orders?search={order.order_number}x").json() == []
 
 
-def first_query_plan(api_client, path: str) -> str:
-    """The plan PostgreSQL chooses for the first query GET `path` runs (the page's), with the statistics it has."""
+def first_query_plan(api_client, path: str, explain: str = "EXPLAIN") -> str:
+    """The plan PostgreSQL chooses for the first query GET `path` runs (the page's), with the statistics it has;
+    `explain` is the EXPLAIN command to prefix it with."""
     with CaptureQueriesContext(connection) as captured:
         response = api_client.get(path)
     assert response.status_code == 200 and response.json(), path
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + captured.captured_queries[0]["sql"])
+        cursor.execute(f"{explain} {captured.captured_queries[0]['sql']}")
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
@@ -109,12 +110,7 @@ def test_on_a_large_database_each_list_reads_its_index_not_the_table(api_client)
 
 def executed_plan(api_client, path: str) -> str:
     """EXPLAIN ANALYZE of the page query GET `path` runs."""
-    with CaptureQueriesContext(connection) as captured:
-        response = api_client.get(path)
-    assert response.status_code == 200 and response.json(), path
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + captured.captured_queries[0]["sql"])
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return first_query_plan(api_client, path, explain="EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)")
 
 
 @on_postgresql
