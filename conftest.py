@@ -1,5 +1,6 @@
 """Fixtures every test can use: a real JWKS server on loopback, API clients with or without a token, the
 business events a test caused, and a headless browser."""
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -62,8 +63,15 @@ def committed(django_capture_on_commit_callbacks):
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium reaches for Google's services at start, which this closed network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 Every value comes from the environment (docs/production.md); options on the command line win.
 """
+
 import multiprocessing
 import os
 import shutil

@@ -5,6 +5,7 @@ against a PostgreSQL database the scale benchmark kept (`bash bench/scale.sh --k
 `scale_1000000`), captures its queries and prints each with its plan, so that a slow list can be traced to
 a Seq Scan or a Sort. Needs nothing else running.
 """
+
 import argparse
 import os
 import sys
@@ -23,6 +24,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orderservice.settings")
     import django
+
     django.setup()
     from django.conf import settings
     from django.db import connection

@@ -8,6 +8,7 @@ the first round to the outbox being empty. In-process, so Django's start-up is n
 
 Needs RabbitMQ at BENCH_BROKER_URL (default amqp://guest:guest@127.0.0.1:5672/).
 """
+
 import argparse
 import contextlib
 import os
@@ -72,16 +73,26 @@ def measure(options) -> None:
             for _ in range(options.rounds):
                 OutboxEvent.objects.all().delete()
                 channel.queue_purge(queue)
-                OutboxEvent.objects.bulk_create([
-                    OutboxEvent(type="order.status_changed", subject=f"orders/{n % 1000}", actor="bench",
-                                data={"order_id": n % 1000, "from_status": "Pending", "to_status": "Processing"})
-                    for n in range(options.events)], batch_size=2000)
+                OutboxEvent.objects.bulk_create(
+                    [
+                        OutboxEvent(
+                            type="order.status_changed",
+                            subject=f"orders/{n % 1000}",
+                            actor="bench",
+                            data={"order_id": n % 1000, "from_status": "Pending", "to_status": "Processing"},
+                        )
+                        for n in range(options.events)
+                    ],
+                    batch_size=2000,
+                )
                 began = time.perf_counter()
                 published = Relay(broker_url=BROKER_URL, exchange=exchange, batch_size=batch_size).run(once=True)
                 seconds = time.perf_counter() - began
                 assert published == options.events, published
                 rates.append(published / seconds)
-                print(f"| {options.database} | {batch_size} | {published} | {seconds:.2f} | {published / seconds:,.0f} |")
+                print(
+                    f"| {options.database} | {batch_size} | {published} | {seconds:.2f} | {published / seconds:,.0f} |"
+                )
             print(f"| {options.database} | {batch_size} | median | | {statistics.median(rates):,.0f} |")
         depth = channel.queue_declare(queue, durable=True, passive=True).method.message_count
         print(f"\nmessages in the bound queue after the last round: {depth}")

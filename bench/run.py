@@ -10,6 +10,7 @@ bottleneck, reports latency percentiles from every request, and counts every res
 small Lua hook, so the figures are the server's, not a Python client's. Everything is on loopback, every
 run is bounded (5 x --duration plus start-up), and everything started is stopped, also on failure or Ctrl-C.
 """
+
 import argparse
 import contextlib
 import json
@@ -86,8 +87,14 @@ def start_jwks(private_key) -> ThreadingHTTPServer:
 
 def mint_token(private_key, lifetime: int) -> str:
     now = int(time.time())
-    claims = {"sub": "bench", "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + lifetime,
-              "roles": ["Admin"]}  # staff: every permission (docs/authorization.md)
+    claims = {
+        "sub": "bench",
+        "aud": AUDIENCE,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + lifetime,
+        "roles": ["Admin"],
+    }  # staff: every permission (docs/authorization.md)
     return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": "bench"})
 
 
@@ -105,13 +112,23 @@ def service_env(database_url: str, jwks_url: str, port: int, workdir: Path) -> d
     """The caller's environment (WEB_CONCURRENCY, GUNICORN_THREADS, LOG_LEVEL … pass through) with what
     makes this run production-like, self-contained and on loopback."""
     (workdir / "static").mkdir(exist_ok=True)  # no `collectstatic` (nothing measured is static): no warning
-    return {"STATIC_ROOT": str(workdir / "static"), **os.environ,
-            "ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false",  # no TLS proxy in front
-            "HOST": "127.0.0.1", "PORT": str(port), "DATABASE_URL": database_url,
-            "JWT_AUTHORITY": jwks_url.rsplit("/.well-known/", 1)[0], "JWT_JWKS_URL": jwks_url,
-            "JWT_AUDIENCE": AUDIENCE, "JWT_ISSUER": ISSUER, "JWT_ALGORITHMS": "RS256",
-            "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}  # removed with workdir, even after SIGKILL
+    return {
+        "STATIC_ROOT": str(workdir / "static"),
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",  # no TLS proxy in front
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "JWT_AUTHORITY": jwks_url.rsplit("/.well-known/", 1)[0],
+        "JWT_JWKS_URL": jwks_url,
+        "JWT_AUDIENCE": AUDIENCE,
+        "JWT_ISSUER": ISSUER,
+        "JWT_ALGORITHMS": "RS256",
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+    }  # removed with workdir, even after SIGKILL
 
 
 def manage(env: dict, *args: str) -> None:
@@ -123,9 +140,15 @@ def manage(env: dict, *args: str) -> None:
 def start_gunicorn(env: dict, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with log.open("wb") as output:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "orderservice.wsgi:application"],
-                                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [str(gunicorn), "-c", "gunicorn.conf.py", "orderservice.wsgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop_gunicorn(process: subprocess.Popen) -> None:
@@ -176,13 +199,16 @@ def prepare(base: str, token: str) -> int:
     for product_id in (1, 2, 3):
         status, product = request(base, token, "GET", f"/api/products/{product_id}")
         expect(status, 200, f"GET /api/products/{product_id}", product)
-        status, body = request(base, token, "PUT", f"/api/products/{product_id}",
-                               {**product, "stock_quantity": 1_000_000_000})
+        status, body = request(
+            base, token, "PUT", f"/api/products/{product_id}", {**product, "stock_quantity": 1_000_000_000}
+        )
         expect(status, 200, f"PUT /api/products/{product_id}", body)
     order_ids = []
     for n in range(ORDERS):
-        order = {"customer_id": 1 + n % 2,
-                 "order_items": [{"product_id": 2, "quantity": 1}, {"product_id": 3, "quantity": 1}]}
+        order = {
+            "customer_id": 1 + n % 2,
+            "order_items": [{"product_id": 2, "quantity": 1}, {"product_id": 3, "quantity": 1}],
+        }
         status, body = request(base, token, "POST", "/api/orders", order)
         expect(status, 201, "POST /api/orders", body)
         order_ids.append(body["id"])
@@ -199,8 +225,20 @@ def prepare(base: str, token: str) -> int:
 
 def run_wrk(url: str, method: str, token: str, args) -> dict:
     """One wrk run; bench/wrk.lua counts the statuses and prints the figures as a `BENCH {json}` line."""
-    command = ["wrk", "-t1", f"-c{args.conns}", f"-d{args.duration}s", "--timeout", "5s", "--latency",
-               "-H", f"Authorization: Bearer {token}", "-s", str(ROOT / "bench" / "wrk.lua"), url]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{args.conns}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "5s",
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "-s",
+        str(ROOT / "bench" / "wrk.lua"),
+        url,
+    ]
     if method == "POST":
         command += ["--", "POST", json.dumps(ORDER_BODY)]
     try:
@@ -212,9 +250,15 @@ def run_wrk(url: str, method: str, token: str, args) -> dict:
         raise Failure(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     figures = json.loads(line.removeprefix("BENCH "))
     non_2xx = sum(n for status, n in figures["statuses"].items() if not 200 <= int(status) < 300)
-    return {"requests": figures["requests"], "rps": figures["requests"] / (figures["duration_us"] / 1e6),
-            "p50_ms": figures["p50_us"] / 1000, "p99_ms": figures["p99_us"] / 1000, "non_2xx": non_2xx,
-            "socket_errors": sum(figures["socket_errors"].values()), "statuses": figures["statuses"]}
+    return {
+        "requests": figures["requests"],
+        "rps": figures["requests"] / (figures["duration_us"] / 1e6),
+        "p50_ms": figures["p50_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "non_2xx": non_2xx,
+        "socket_errors": sum(figures["socket_errors"].values()),
+        "statuses": figures["statuses"],
+    }
 
 
 def git_commit() -> str:
@@ -226,8 +270,9 @@ def git_commit() -> str:
             return head[:7]
         if (ROOT / ".git" / ref).exists():
             return (ROOT / ".git" / ref).read_text()[:7]
-        return next(line[:7] for line in (ROOT / ".git" / "packed-refs").read_text().splitlines()
-                    if line.endswith(" " + ref))
+        return next(
+            line[:7] for line in (ROOT / ".git" / "packed-refs").read_text().splitlines() if line.endswith(" " + ref)
+        )
     except (OSError, StopIteration):  # no .git here (an export), or a worktree
         return "unknown"
 
@@ -235,23 +280,37 @@ def git_commit() -> str:
 def settings_line(args) -> str:
     # As gunicorn.conf.py decides it: WEB_CONCURRENCY, else one worker per core.
     workers = os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}"
-    return (f"database {args.database}, gunicorn {workers} workers x {os.environ.get('GUNICORN_THREADS', '1')} "
-            f"threads, LOG_LEVEL {os.environ.get('LOG_LEVEL', 'info')}, wrk -t1 -c{args.conns} -d{args.duration}s, "
-            f"commit {git_commit()}, Python {platform.python_version()}, nproc {os.cpu_count()}")
+    return (
+        f"database {args.database}, gunicorn {workers} workers x {os.environ.get('GUNICORN_THREADS', '1')} "
+        f"threads, LOG_LEVEL {os.environ.get('LOG_LEVEL', 'info')}, wrk -t1 -c{args.conns} -d{args.duration}s, "
+        f"commit {git_commit()}, Python {platform.python_version()}, nproc {os.cpu_count()}"
+    )
 
 
 def report(results: dict, paths: dict, args) -> None:
     print("\n| endpoint | path | req/s | p50 ms | p99 ms | non-2xx | socket errors |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
-        print(f"| {name} | {paths[name]} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-              f"| {r['non_2xx']} | {r['socket_errors']} |")
+        print(
+            f"| {name} | {paths[name]} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+            f"| {r['non_2xx']} | {r['socket_errors']} |"
+        )
     print(f"\n{settings_line(args)}")
     if args.out:
         with open(args.out, "a") as out:
             for name, r in results.items():
-                out.write(json.dumps({"endpoint": name, "path": paths[name], **r, "settings": settings_line(args),
-                                      "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "endpoint": name,
+                            "path": paths[name],
+                            **r,
+                            "settings": settings_line(args),
+                            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                        }
+                    )
+                    + "\n"
+                )
 
 
 def bounded(low: int, high: int):
@@ -259,6 +318,7 @@ def bounded(low: int, high: int):
         if not text.isdigit() or not low <= int(text) <= high:
             raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}, not {text!r}")
         return int(text)
+
     return parse
 
 
@@ -267,8 +327,11 @@ def parse_args():
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--duration", type=bounded(1, 60), default=10, metavar="SECONDS", help="per endpoint, 1-60")
     parser.add_argument("--conns", type=bounded(1, 256), default=16, metavar="N", help="wrk connections, 1-256")
-    parser.add_argument("--endpoints", default=",".join(DEFAULT_ENDPOINTS),
-                        help=f"comma-separated subset of {','.join(ENDPOINTS)} (default %(default)s)")
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(DEFAULT_ENDPOINTS),
+        help=f"comma-separated subset of {','.join(ENDPOINTS)} (default %(default)s)",
+    )
     parser.add_argument("--out", metavar="FILE", help="append one JSON line per endpoint to FILE")
     args = parser.parse_args()
     chosen = set(args.endpoints.split(","))
@@ -301,8 +364,12 @@ def benchmark(args, cleanup: contextlib.ExitStack) -> tuple[dict, dict]:
     cleanup.callback(jwks.shutdown)
     token = mint_token(private_key, lifetime=2 * 3600 + 5 * args.duration)
     port = free_port()
-    env = service_env(fresh_database(args.database, workdir, cleanup),
-                      f"http://127.0.0.1:{jwks.server_port}/.well-known/jwks.json", port, workdir)
+    env = service_env(
+        fresh_database(args.database, workdir, cleanup),
+        f"http://127.0.0.1:{jwks.server_port}/.well-known/jwks.json",
+        port,
+        workdir,
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "loaddata", "seed")
     log = workdir / "gunicorn.log"

@@ -12,6 +12,7 @@ INSERT … SELECT over generate_series fills the large database in a minute or t
 service would have written (unique order numbers and emails, totals computed from the lines as the service
 computes them, one `initial` stock movement per product so that each product's ledger adds up to its stock).
 """
+
 import argparse
 import contextlib
 import http.client
@@ -28,11 +29,27 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
-from run import (POSTGRES, ROOT, Failure, free_port, git_commit, manage, mint_token, print_tail,  # noqa: E402
-                 service_env, start_gunicorn, start_jwks, stop_gunicorn, wait_healthy)
+from run import (  # noqa: E402 (bench/ is not a package: run.py is found through sys.path)
+    POSTGRES,
+    ROOT,
+    Failure,
+    free_port,
+    git_commit,
+    manage,
+    mint_token,
+    print_tail,  # noqa: E402
+    service_env,
+    start_gunicorn,
+    start_jwks,
+    stop_gunicorn,
+    wait_healthy,
+)
+
 from orderservice.testing.bulk import STATUSES, fill_statements  # noqa: E402
 
 DEEP = 3  # "a page deep": the page reached by following `next` this many times (rows 301-400)
+
+
 def connect(name: str, **kwargs):
     import psycopg
 
@@ -82,8 +99,10 @@ def prepare_database(orders: int, reuse: bool, env: dict) -> str:
 def samples(url: str) -> dict:
     """Values to search and filter for, taken from the database so that every request finds something."""
     with connect(url.rsplit("/", 1)[1], autocommit=True) as connection:
+
         def one(sql):
             return connection.execute(sql).fetchone()[0]
+
         count = one("SELECT count(*) FROM orders_order")
         return {
             "order_number": one(f"SELECT order_number FROM orders_order WHERE id = {count // 2}"),
@@ -98,24 +117,46 @@ def samples(url: str) -> dict:
 def requests(s: dict) -> list[str]:
     """Every list with each filter, search and ordering docs/api.md offers (each ordering both ways)."""
     out = ["/api/customers"]
-    out += [f"/api/customers?ordering={d}{f}" for f in ("last_name", "first_name", "email", "created_at", "id")
-            for d in ("", "-")]
-    out += ["/api/customers?search=john", f"/api/customers?search={s['email'].split('@')[0]}",
-            f"/api/customers?email={urllib.parse.quote(s['email'].upper())}",
-            f"/api/customers/{s['customer_id']}/orders"]
+    out += [
+        f"/api/customers?ordering={d}{f}"
+        for f in ("last_name", "first_name", "email", "created_at", "id")
+        for d in ("", "-")
+    ]
+    out += [
+        "/api/customers?search=john",
+        f"/api/customers?search={s['email'].split('@')[0]}",
+        f"/api/customers?email={urllib.parse.quote(s['email'].upper())}",
+        f"/api/customers/{s['customer_id']}/orders",
+    ]
     out += ["/api/products"]
-    out += [f"/api/products?ordering={d}{f}" for f in ("name", "price", "stock_quantity", "created_at", "id")
-            for d in ("", "-")]
-    out += ["/api/products?search=wireless", "/api/products?search=lamp%20pro", f"/api/products?search={s['sku']}",
-            "/api/products?category=audio", f"/api/products?sku={s['sku'].lower()}", "/api/products?is_active=false",
-            "/api/products?in_stock=false", "/api/products?min_price=500", "/api/products?max_price=20"]
+    out += [
+        f"/api/products?ordering={d}{f}"
+        for f in ("name", "price", "stock_quantity", "created_at", "id")
+        for d in ("", "-")
+    ]
+    out += [
+        "/api/products?search=wireless",
+        "/api/products?search=lamp%20pro",
+        f"/api/products?search={s['sku']}",
+        "/api/products?category=audio",
+        f"/api/products?sku={s['sku'].lower()}",
+        "/api/products?is_active=false",
+        "/api/products?in_stock=false",
+        "/api/products?min_price=500",
+        "/api/products?max_price=20",
+    ]
     out += ["/api/orders"]
-    out += [f"/api/orders?ordering={d}{f}" for f in ("order_date", "total_amount", "created_at", "id")
-            for d in ("", "-")]
+    out += [
+        f"/api/orders?ordering={d}{f}" for f in ("order_date", "total_amount", "created_at", "id") for d in ("", "-")
+    ]
     out += [f"/api/orders?search={s['order_number']}", f"/api/orders?search={s['order_number'][-8:]}"]
     out += [f"/api/orders?status={status}" for status, _ in STATUSES]
-    out += [f"/api/orders?customer_id={s['customer_id']}", f"/api/orders?order_date_after={s['since']}",
-            f"/api/orders?order_date_before={s['until']}", "/api/orders?status=Pending&ordering=total_amount"]
+    out += [
+        f"/api/orders?customer_id={s['customer_id']}",
+        f"/api/orders?order_date_after={s['since']}",
+        f"/api/orders?order_date_before={s['until']}",
+        "/api/orders?status=Pending&ordering=total_amount",
+    ]
     return out
 
 
@@ -189,8 +230,14 @@ def measure(clients: list[Client], paths: list[list[str]], repeat: int) -> list[
                         timed.append(client.get(own[index])[0])
             for result, path, timed in zip(results, row, times):
                 result.setdefault(path, [None, None])[index] = statistics.median(timed[1:]) if timed else None
-        print("  " + "  |  ".join(f"{path}: " + ", ".join("–" if ms is None else f"{ms:.1f} ms" for ms in result[path])
-                                  for result, path in zip(results, row)), flush=True)
+        print(
+            "  "
+            + "  |  ".join(
+                f"{path}: " + ", ".join("–" if ms is None else f"{ms:.1f} ms" for ms in result[path])
+                for result, path in zip(results, row)
+            ),
+            flush=True,
+        )
     return results
 
 
@@ -214,10 +261,12 @@ def report(small: dict, large: dict, args, sizes: tuple[int, int]) -> None:
                 worst_growth = max(worst_growth, b / a)
             worst_ms = max(worst_ms, b or 0)
     workers = os.environ.get("WEB_CONCURRENCY") or f"{os.cpu_count()}"
-    print(f"\nlargest growth {worst_growth:.2f}×, slowest median {worst_ms:.1f} ms; median of {args.repeat} "
-          f"sequential requests after warm-up, one client, the two databases taking turns, loopback; PostgreSQL, "
-          f"gunicorn {workers} workers x {os.environ.get('GUNICORN_THREADS', '1')} threads, commit {commit()}, "
-          f"nproc {os.cpu_count()}")
+    print(
+        f"\nlargest growth {worst_growth:.2f}×, slowest median {worst_ms:.1f} ms; median of {args.repeat} "
+        f"sequential requests after warm-up, one client, the two databases taking turns, loopback; PostgreSQL, "
+        f"gunicorn {workers} workers x {os.environ.get('GUNICORN_THREADS', '1')} threads, commit {commit()}, "
+        f"nproc {os.cpu_count()}"
+    )
 
 
 def commit() -> str:
@@ -230,8 +279,11 @@ def parse_args():
     parser.add_argument("--orders", type=int, default=1_000_000, help="the large database's orders (%(default)s)")
     parser.add_argument("--small-orders", type=int, default=5_000, help="the small database's orders (%(default)s)")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per row, median taken (%(default)s)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse scale_<orders> databases that already hold that many orders (migrating them)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse scale_<orders> databases that already hold that many orders (migrating them)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards (for --reuse)")
     parser.add_argument("--only", metavar="TEXT", help="only the requests whose path contains TEXT")
     parser.add_argument("--fill-only", action="store_true", help="prepare the databases and stop (implies --keep)")
@@ -264,8 +316,9 @@ def main() -> int:
             if args.fill_only:
                 return 0
             # Each database's own values (an order number, an email …) for its searches and filters.
-            paths = [[path for path in requests(samples(url)) if args.only is None or args.only in path]
-                     for url in urls]
+            paths = [
+                [path for path in requests(samples(url)) if args.only is None or args.only in path] for url in urls
+            ]
             clients = [Client(serve(url, jwks_url, workdir, cleanup), token) for url in urls]
             results = measure(clients, paths, args.repeat)
             results = [dict(zip(paths[0], result.values())) for result in results]  # the rows named as the small's

@@ -1,4 +1,5 @@
 """Customers in the admin, with their number of orders and their orders."""
+
 from django.contrib import admin
 from django.db.models import Count
 

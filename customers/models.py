@@ -25,8 +25,14 @@ class Customer(TimestampedModel):
     address = models.CharField(max_length=500, null=True, blank=True, validators=[multi_line_text])
     # The User Service's subject (a token's `sub`) this customer is: a token without customer permissions
     # sees and changes only this customer and its orders. NULL for customers no user is linked to.
-    user_id = models.CharField(max_length=255, null=True, blank=True, unique=True, validators=[one_line_text],
-                               error_messages={"unique": DUPLICATE_USER_MESSAGE})
+    user_id = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[one_line_text],
+        error_messages={"unique": DUPLICATE_USER_MESSAGE},
+    )
 
     objects = CustomerManager()
 

@@ -20,8 +20,10 @@ class CustomerSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
 
     def to_internal_value(self, data):
         if hasattr(data, "items"):
-            data = {FIELD_ALIASES[key] if key in FIELD_ALIASES and FIELD_ALIASES[key] not in data else key: value
-                    for key, value in data.items()}
+            data = {
+                FIELD_ALIASES[key] if key in FIELD_ALIASES and FIELD_ALIASES[key] not in data else key: value
+                for key, value in data.items()
+            }
         return super().to_internal_value(data)
 
     def validate_user_id(self, user_id):

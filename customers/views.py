@@ -32,8 +32,12 @@ class CustomerViewSet(ResourceViewSet):
     delete_refused_message = DELETE_REFUSED_MESSAGE
 
     required_permission = {
-        "list": CUSTOMERS_READ, "retrieve": CUSTOMERS_READ, "me": None,
-        "create": CUSTOMERS_WRITE, "update": CUSTOMERS_WRITE, "partial_update": CUSTOMERS_WRITE,
+        "list": CUSTOMERS_READ,
+        "retrieve": CUSTOMERS_READ,
+        "me": None,
+        "create": CUSTOMERS_WRITE,
+        "update": CUSTOMERS_WRITE,
+        "partial_update": CUSTOMERS_WRITE,
         "destroy": CUSTOMERS_WRITE,
     }
     customer_may = frozenset({"list", "retrieve", "create", "update", "partial_update"})
@@ -51,8 +55,9 @@ class CustomerViewSet(ResourceViewSet):
     @action(detail=False, methods=["get"])
     def me(self, request):
         """The customer linked to the caller's token (its subject); 404 when there is none."""
-        found = read_path.represent(CustomerSerializer, read_path.rows(
-            CustomerSerializer, Customer.objects.filter(user_id=request.user.id)))
+        found = read_path.represent(
+            CustomerSerializer, read_path.rows(CustomerSerializer, Customer.objects.filter(user_id=request.user.id))
+        )
         if not found:
             raise NotFound("No customer is linked to this user")
         return Response(found[0])

@@ -1,4 +1,5 @@
 """Orders in the admin: every change goes through orders.services, exactly like the API's."""
+
 from collections import defaultdict
 from functools import partial
 
@@ -46,8 +47,11 @@ class OrderLineFormSet(BaseInlineFormSet):
     """The lines of a new order: `services.order_create` writes them together with the order."""
 
     def lines(self) -> list[services.OrderLine]:
-        return [services.OrderLine(product_id=form.cleaned_data["product"].pk, quantity=form.cleaned_data["quantity"])
-                for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        return [
+            services.OrderLine(product_id=form.cleaned_data["product"].pk, quantity=form.cleaned_data["quantity"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
 
     def clean(self):
         super().clean()
@@ -87,7 +91,8 @@ class OrderForm(EditedFieldsForm):
             current = self.instance.status
             allowed = services.ALLOWED_TRANSITIONS[OrderStatus(current)]
             self.fields["status"].help_text = (
-                f"From {current} an order can move to {' or '.join(allowed)}." if allowed else f"{current} is final.")
+                f"From {current} an order can move to {' or '.join(allowed)}." if allowed else f"{current} is final."
+            )
 
 
 @admin.register(Order)
@@ -106,8 +111,16 @@ class OrderAdmin(PickRelatedOnly, RulesAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["customer", "shipping_address", "notes"]
-        return ["order_number", "customer", "order_date", *EDITABLE_ON_CHANGE,
-                "sub_total", "tax_amount", "shipping_amount", "total_amount"]
+        return [
+            "order_number",
+            "customer",
+            "order_date",
+            *EDITABLE_ON_CHANGE,
+            "sub_total",
+            "tax_amount",
+            "shipping_amount",
+            "total_amount",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else [f for f in self.get_fields(request, obj) if f not in EDITABLE_ON_CHANGE]
@@ -126,8 +139,11 @@ class OrderAdmin(PickRelatedOnly, RulesAdmin):
     def save_related(self, request, form, formsets, change):
         if not change:
             order = services.order_create(
-                customer_id=form.cleaned_data["customer"].pk, lines=formsets[0].lines(),
-                notes=form.cleaned_data["notes"], shipping_address=form.cleaned_data["shipping_address"])
+                customer_id=form.cleaned_data["customer"].pk,
+                lines=formsets[0].lines(),
+                notes=form.cleaned_data["notes"],
+                shipping_address=form.cleaned_data["shipping_address"],
+            )
             # The admin goes on (history entry, redirect) with the object the form built: make it the order.
             form.instance.pk = order.pk
             form.instance.refresh_from_db()
@@ -154,8 +170,7 @@ class OrderAdmin(PickRelatedOnly, RulesAdmin):
     def cancel(self, request, queryset):
         self._report(request, queryset, partial(self._move, status=OrderStatus.CANCELLED))
 
-    @admin.action(description="Delete selected orders (Pending only; their stock is returned)",
-                  permissions=["delete"])
+    @admin.action(description="Delete selected orders (Pending only; their stock is returned)", permissions=["delete"])
     def delete_selected(self, request, queryset):
         if not request.POST.get("post"):
             return delete_confirmation_page(self, request, queryset)

@@ -19,8 +19,17 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderItem
-        fields = ["id", "order_id", "product_id", "quantity", "unit_price", "total_price", "created_at",
-                  "updated_at", "product"]
+        fields = [
+            "id",
+            "order_id",
+            "product_id",
+            "quantity",
+            "unit_price",
+            "total_price",
+            "created_at",
+            "updated_at",
+            "product",
+        ]
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -30,13 +39,28 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "customer_id", "order_number", "order_date", "status", "sub_total", "tax_amount",
-                  "shipping_amount", "total_amount", "notes", "shipping_address", "created_at", "updated_at",
-                  "customer", "order_items"]
+        fields = [
+            "id",
+            "customer_id",
+            "order_number",
+            "order_date",
+            "status",
+            "sub_total",
+            "tax_amount",
+            "shipping_amount",
+            "total_amount",
+            "notes",
+            "shipping_address",
+            "created_at",
+            "updated_at",
+            "customer",
+            "order_items",
+        ]
         read_only_fields = fields
 
 
 # --- Input -------------------------------------------------------------------------------------
+
 
 class OrderLinesSerializer(serializers.ListSerializer):
     """An order's lines, counted against ORDER_MAX_LINES before any line is validated."""
@@ -58,10 +82,12 @@ class OrderLineInputSerializer(InputSerializer):
 class OrderCreateSerializer(InputSerializer):
     customer_id = serializers.IntegerField(max_value=MAX_ID)
     order_items = OrderLineInputSerializer(many=True, allow_empty=False)
-    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True,
-                                  validators=[multi_line_text])
-    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True,
-                                             validators=[multi_line_text])
+    notes = serializers.CharField(
+        max_length=500, required=False, allow_null=True, allow_blank=True, validators=[multi_line_text]
+    )
+    shipping_address = serializers.CharField(
+        max_length=200, required=False, allow_null=True, allow_blank=True, validators=[multi_line_text]
+    )
 
 
 class OrderStatusField(serializers.ChoiceField):
@@ -78,10 +104,12 @@ class OrderUpdateSerializer(InputSerializer):
     """PUT /api/orders/{id}: only the fields sent change."""
 
     status = OrderStatusField(required=False)
-    notes = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True,
-                                  validators=[multi_line_text])
-    shipping_address = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True,
-                                             validators=[multi_line_text])
+    notes = serializers.CharField(
+        max_length=500, required=False, allow_null=True, allow_blank=True, validators=[multi_line_text]
+    )
+    shipping_address = serializers.CharField(
+        max_length=200, required=False, allow_null=True, allow_blank=True, validators=[multi_line_text]
+    )
 
 
 class OrderStatusSerializer(InputSerializer):

@@ -3,6 +3,7 @@
 The API and the admin both call these functions; the stock an order takes and gives back moves through
 products.stock, which writes its ledger. Each change writes its business event (orderservice.events) in its transaction.
 """
+
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -15,9 +16,9 @@ from django.utils import timezone
 
 from customers.models import Customer
 from orderservice.domain import statements
+from orderservice.domain.money import largest_amount, to_cents
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, business_event
-from orderservice.domain.money import largest_amount, to_cents
 from products import stock
 from products.models import Product, StockReason
 
@@ -58,8 +59,9 @@ ARITHMETIC_DIGITS = 80
 def check_line_count(count: int) -> None:
     """At most ORDER_MAX_LINES lines in one order."""
     if count > settings.ORDER_MAX_LINES:
-        raise RuleViolation(f"An order may have at most {settings.ORDER_MAX_LINES} lines, not {count}",
-                            field="order_items")
+        raise RuleViolation(
+            f"An order may have at most {settings.ORDER_MAX_LINES} lines, not {count}", field="order_items"
+        )
 
 
 def line_total(unit_price: Decimal, quantity: int) -> Decimal:
@@ -73,7 +75,8 @@ def order_totals(line_totals: list[Decimal]) -> OrderTotals:
         sub_total = to_cents(sum(line_totals, Decimal("0")))
         tax_amount = to_cents(sub_total * settings.ORDER_TAX_RATE)
         shipping_amount = to_cents(
-            settings.ORDER_SHIPPING_FEE if sub_total < settings.ORDER_FREE_SHIPPING_FROM else Decimal("0"))
+            settings.ORDER_SHIPPING_FEE if sub_total < settings.ORDER_FREE_SHIPPING_FROM else Decimal("0")
+        )
         return OrderTotals(sub_total, tax_amount, shipping_amount, sub_total + tax_amount + shipping_amount)
 
 
@@ -90,8 +93,9 @@ def _quantities(lines) -> dict[int, int]:
     return quantities
 
 
-def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None = None,
-                 shipping_address: str | None = None) -> Order:
+def order_create(
+    *, customer_id: int, lines: list[OrderLine], notes: str | None = None, shipping_address: str | None = None
+) -> Order:
     """Place an order, all or nothing: customer and products must exist, be active and have the stock.
 
     Quantities of the same product on several lines are added up before the stock check. Everything that can be
@@ -104,8 +108,14 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
     for attempt in range(1, ORDER_NUMBER_DRAWS + 1):
         try:
             with transaction.atomic():
-                return _write_order(customer_id=customer_id, lines=lines, quantities=quantities, number=number,
-                                    notes=notes, shipping_address=shipping_address)
+                return _write_order(
+                    customer_id=customer_id,
+                    lines=lines,
+                    quantities=quantities,
+                    number=number,
+                    notes=notes,
+                    shipping_address=shipping_address,
+                )
         except IntegrityError:
             # A number already taken (1 in 4 billion per pair of orders on one day: at a million orders a day, about
             # a hundred times a day) undoes the whole transaction: it is drawn again and the order written again,
@@ -115,8 +125,15 @@ def order_create(*, customer_id: int, lines: list[OrderLine], notes: str | None 
             number = new_order_number()
 
 
-def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[int, int], number: str,
-                 notes: str | None, shipping_address: str | None) -> Order:
+def _write_order(
+    *,
+    customer_id: int,
+    lines: list[OrderLine],
+    quantities: dict[int, int],
+    number: str,
+    notes: str | None,
+    shipping_address: str | None,
+) -> Order:
     """The statements of an order, each covering every line at once: one locked read (the products, and whether
     the customer exists), the order, its lines, the stock taken (one conditional UPDATE), the ledger rows and the
     events (one INSERT each). The pricing between them is arithmetic on what that read returned."""
@@ -131,9 +148,12 @@ def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[i
             raise RuleViolation(f"Product {product.name} is not active")
 
     items = [
-        OrderItem(product_id=line.product_id, quantity=line.quantity,
-                  unit_price=products[line.product_id].price,
-                  total_price=line_total(products[line.product_id].price, line.quantity))
+        OrderItem(
+            product_id=line.product_id,
+            quantity=line.quantity,
+            unit_price=products[line.product_id].price,
+            total_price=line_total(products[line.product_id].price, line.quantity),
+        )
         for line in lines
     ]
     totals = order_totals([item.total_price for item in items])
@@ -142,23 +162,41 @@ def _write_order(*, customer_id: int, lines: list[OrderLine], quantities: dict[i
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
     stock.check_stock_for(products=products, quantities=quantities)  # before any write: a refusal writes nothing
 
-    [order] = statements.insert([Order(
-        order_number=number, customer_id=customer_id, notes=notes, shipping_address=shipping_address,
-        sub_total=totals.sub_total, tax_amount=totals.tax_amount,
-        shipping_amount=totals.shipping_amount, total_amount=totals.total_amount,
-    )])
+    [order] = statements.insert(
+        [
+            Order(
+                order_number=number,
+                customer_id=customer_id,
+                notes=notes,
+                shipping_address=shipping_address,
+                sub_total=totals.sub_total,
+                tax_amount=totals.tax_amount,
+                shipping_amount=totals.shipping_amount,
+                total_amount=totals.total_amount,
+            )
+        ]
+    )
     for item in items:
         item.order = order
     statements.insert(items)
-    created = Event("order.created", {
-        "order_id": order.pk, "order_number": order.order_number, "customer_id": customer_id,
-        "total_amount": str(order.total_amount), "lines": len(items)}, details=_order_details(order, items))
+    created = Event(
+        "order.created",
+        {
+            "order_id": order.pk,
+            "order_number": order.order_number,
+            "customer_id": customer_id,
+            "total_amount": str(order.total_amount),
+            "lines": len(items),
+        },
+        details=_order_details(order, items),
+    )
     stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities, order_event=created)
     return order
 
 
 class LockedProduct(NamedTuple):
     """What an order needs of a product, read under lock."""
+
     id: int
     name: str
     price: Decimal
@@ -169,16 +207,23 @@ class LockedProduct(NamedTuple):
 def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict[int, LockedProduct]]:
     """Whether the customer exists, and the products among `product_ids` that exist, in one statement: row locks on
     PostgreSQL, in id order (SQLite's IMMEDIATE transaction already holds the write lock)."""
+
     def build(slots: statements.Slots):
         customer = Customer.objects.filter(pk=slots.number("customer"))
-        return (Product.objects.select_for_update(of=("self",))
-                .filter(pk__in=[slots.number(("product", index)) for index in range(len(product_ids))])
-                .order_by("pk").annotate(customer_exists=Exists(customer))
-                .values_list("pk", "name", "price", "is_active", "stock_quantity", "customer_exists"))
+        return (
+            Product.objects.select_for_update(of=("self",))
+            .filter(pk__in=[slots.number(("product", index)) for index in range(len(product_ids))])
+            .order_by("pk")
+            .annotate(customer_exists=Exists(customer))
+            .values_list("pk", "name", "price", "is_active", "stock_quantity", "customer_exists")
+        )
 
     values = {("product", index): product_id for index, product_id in enumerate(product_ids)}
-    rows = statements.select(("order-lock-products", len(product_ids)), build,
-                             {"customer": customer_id, **values}) if product_ids else []
+    rows = (
+        statements.select(("order-lock-products", len(product_ids)), build, {"customer": customer_id, **values})
+        if product_ids
+        else []
+    )
     if not rows:  # no line, or none of the products exists: the customer is not known yet
         return Customer.objects.filter(pk=customer_id).exists(), {}
     return rows[0][-1], {row[0]: LockedProduct(*row[:-1]) for row in rows}
@@ -187,11 +232,22 @@ def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict
 def _order_details(order: Order, items: list[OrderItem]) -> dict:
     """The new order as its `order.created` event carries it (addresses and notes stay out of the log)."""
     return {
-        "status": order.status, "sub_total": order.sub_total, "tax_amount": order.tax_amount,
-        "shipping_amount": order.shipping_amount, "shipping_address": order.shipping_address, "notes": order.notes,
+        "status": order.status,
+        "sub_total": order.sub_total,
+        "tax_amount": order.tax_amount,
+        "shipping_amount": order.shipping_amount,
+        "shipping_address": order.shipping_address,
+        "notes": order.notes,
         "order_date": order.order_date,
-        "order_items": [{"product_id": item.product_id, "quantity": item.quantity, "unit_price": item.unit_price,
-                         "total_price": item.total_price} for item in items],
+        "order_items": [
+            {
+                "product_id": item.product_id,
+                "quantity": item.quantity,
+                "unit_price": item.unit_price,
+                "total_price": item.total_price,
+            }
+            for item in items
+        ],
     }
 
 
@@ -221,8 +277,9 @@ def order_change_status(*, order_id: int, status: str) -> Order:
     if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
         raise RuleViolation(status_change_error(order.status, status), field="status")
     if status == OrderStatus.CANCELLED:
-        stock.order_return_stock(order_id=order.pk, quantities=_quantities(order.order_items.all()),
-                                 reason=StockReason.ORDER_CANCELLED)
+        stock.order_return_stock(
+            order_id=order.pk, quantities=_quantities(order.order_items.all()), reason=StockReason.ORDER_CANCELLED
+        )
     business_event("order.status_changed", order_id=order.pk, from_status=order.status, to_status=status)
     order.status = status
     order.save(update_fields=["status", "updated_at"])
@@ -249,7 +306,8 @@ def order_delete(*, order_id: int) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PENDING:
         raise RuleViolation("Cannot delete order that is not in Pending status")
-    stock.order_return_stock(order_id=order.pk, quantities=_quantities(order.order_items.all()),
-                             reason=StockReason.ORDER_DELETED)
+    stock.order_return_stock(
+        order_id=order.pk, quantities=_quantities(order.order_items.all()), reason=StockReason.ORDER_DELETED
+    )
     order.delete()
     business_event("order.deleted", order_id=order_id, order_number=order.order_number)

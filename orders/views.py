@@ -4,13 +4,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from customers.models import Customer
 from orderservice.api.conditional import atomic_if_match, etag_of
 from orderservice.api.idempotency import idempotent
 from orderservice.api.viewsets import FastReadMixin, ResourceViewSet
 from orderservice.auth.permissions import ORDERS_READ, ORDERS_WRITE, note_outside_own_objects, refuse
 from orderservice.domain.limits import as_id
-
-from customers.models import Customer
 
 from . import services
 from .filters import OrderFilter
@@ -34,11 +33,18 @@ def check_customer_may_change(request, order: Order, changes: dict) -> None:
     lifecycle allows nothing else), and change its notes and shipping address while it is Pending."""
     wanted = changes.get("status", order.status)
     if wanted not in (order.status, OrderStatus.CANCELLED):
-        raise refuse(request, ORDERS_WRITE, f"Changing an order's status to {wanted} needs the permission "
-                                            f"{ORDERS_WRITE}; a customer may only cancel")
+        raise refuse(
+            request,
+            ORDERS_WRITE,
+            f"Changing an order's status to {wanted} needs the permission {ORDERS_WRITE}; a customer may only cancel",
+        )
     if changes.keys() - {"status"} and order.status != OrderStatus.PENDING:
-        raise refuse(request, ORDERS_WRITE, f"Changing a {order.status} order needs the permission {ORDERS_WRITE}; "
-                                            "a customer may change only a Pending one")
+        raise refuse(
+            request,
+            ORDERS_WRITE,
+            f"Changing a {order.status} order needs the permission {ORDERS_WRITE}; "
+            "a customer may change only a Pending one",
+        )
 
 
 class OrderViewSet(OrderListing, ResourceViewSet):
@@ -48,9 +54,13 @@ class OrderViewSet(OrderListing, ResourceViewSet):
 
     queryset = Order.objects.all()  # the read path fetches each order's customer and items itself
     required_permission = {
-        "list": ORDERS_READ, "retrieve": ORDERS_READ,
-        "create": ORDERS_WRITE, "update": ORDERS_WRITE, "partial_update": ORDERS_WRITE,
-        "change_status": ORDERS_WRITE, "destroy": ORDERS_WRITE,
+        "list": ORDERS_READ,
+        "retrieve": ORDERS_READ,
+        "create": ORDERS_WRITE,
+        "update": ORDERS_WRITE,
+        "partial_update": ORDERS_WRITE,
+        "change_status": ORDERS_WRITE,
+        "destroy": ORDERS_WRITE,
     }
     customer_may = frozenset(required_permission)  # each on its own orders only, within the rules above
     single_object_actions = ResourceViewSet.single_object_actions | {"change_status"}
@@ -68,21 +78,41 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         # Read like GET reads it: the ETag covers the order's customer and its items' products too.
         return etag_of(self.represent_object(order.pk))
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, examples=[
-        OpenApiExample("Two mice, shipped to the office", request_only=True, value={
-            "customer_id": 1, "order_items": [{"product_id": 2, "quantity": 2}],
-            "notes": "Leave at reception", "shipping_address": "123 Main St, City, State 12345"}),
-        OpenApiExample("A laptop and a chair", request_only=True, value={
-            "customer_id": 2, "order_items": [{"product_id": 1, "quantity": 1}, {"product_id": 3, "quantity": 1}]}),
-    ])
+    @extend_schema(
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer},
+        examples=[
+            OpenApiExample(
+                "Two mice, shipped to the office",
+                request_only=True,
+                value={
+                    "customer_id": 1,
+                    "order_items": [{"product_id": 2, "quantity": 2}],
+                    "notes": "Leave at reception",
+                    "shipping_address": "123 Main St, City, State 12345",
+                },
+            ),
+            OpenApiExample(
+                "A laptop and a chair",
+                request_only=True,
+                value={
+                    "customer_id": 2,
+                    "order_items": [{"product_id": 1, "quantity": 1}, {"product_id": 3, "quantity": 1}],
+                },
+            ),
+        ],
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         payload = OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        if self.acting_as_customer and not Customer.objects.filter(
-                pk=payload.validated_data["customer_id"], user_id=request.user.id).exists():
-            raise refuse(request, ORDERS_WRITE, f"Placing an order for another customer needs the permission "
-                                                f"{ORDERS_WRITE}")
+        if (
+            self.acting_as_customer
+            and not Customer.objects.filter(pk=payload.validated_data["customer_id"], user_id=request.user.id).exists()
+        ):
+            raise refuse(
+                request, ORDERS_WRITE, f"Placing an order for another customer needs the permission {ORDERS_WRITE}"
+            )
         order = services.order_create(
             customer_id=payload.validated_data["customer_id"],
             lines=[services.OrderLine(**line) for line in payload.validated_data["order_items"]],

@@ -1,5 +1,6 @@
 """What every admin page shares: staff work under the same rules as API clients, and their changes are
 business events; and the Events page, the audit trail of those events."""
+
 import json
 from urllib.parse import quote
 
@@ -110,16 +111,24 @@ class RulesAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.save()
-            admin_event(request, f"{self.event_prefix}.created", **{f"{self.event_prefix}_id": obj.pk},
-                        details={self.event_prefix: self.representation(obj).data})
+            admin_event(
+                request,
+                f"{self.event_prefix}.created",
+                **{f"{self.event_prefix}_id": obj.pk},
+                details={self.event_prefix: self.representation(obj).data},
+            )
             return
         model_fields = {field.name for field in obj._meta.concrete_fields}
         edited = [name for name in form.changed_data if name in model_fields]
         if edited:
             obj.save(update_fields=[*edited, "updated_at"])
-            admin_event(request, f"{self.event_prefix}.updated", **{f"{self.event_prefix}_id": obj.pk},
-                        fields=sorted(edited),
-                        details={"changed": changed_values(self.representation(obj).data, edited)})
+            admin_event(
+                request,
+                f"{self.event_prefix}.updated",
+                **{f"{self.event_prefix}_id": obj.pk},
+                fields=sorted(edited),
+                details={"changed": changed_values(self.representation(obj).data, edited)},
+            )
 
     def delete_model(self, request, obj):
         object_id = obj.pk

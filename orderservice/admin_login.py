@@ -1,8 +1,8 @@
 """The admin's login under django-axes: the page a locked-out staff member sees, saying when to try again, and
 the address a login attempt comes from when a proxy stands in front of gunicorn."""
+
 import ipaddress
 import math
-import os
 
 from axes.helpers import get_cool_off
 from django.shortcuts import render
@@ -19,10 +19,16 @@ def lockout_response(request, original_response=None, credentials=None):
     cool-off (django-axes' AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT), so that is now + the cool-off."""
     cool_off = get_cool_off(request)
     minutes = math.ceil(cool_off.total_seconds() / 60)
-    response = render(request, "admin/locked_out.html", {
-        "title": "Too many failed logins", "minutes": minutes,
-        "retry_at": timezone.now() + cool_off,
-    }, status=429)
+    response = render(
+        request,
+        "admin/locked_out.html",
+        {
+            "title": "Too many failed logins",
+            "minutes": minutes,
+            "retry_at": timezone.now() + cool_off,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response
 

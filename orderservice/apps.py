@@ -32,4 +32,5 @@ def check_authorization_settings() -> None:
     if settings.AUTHZ_POLICY == "any-token":
         logging.getLogger("orderservice.authz").warning(
             "AUTHZ_POLICY=any-token: every valid token may do everything, as in the old service. "
-            "Use it only while clients move to tokens with permissions.")
+            "Use it only while clients move to tokens with permissions."
+        )

@@ -1,9 +1,10 @@
 """Reading configuration from the environment, with one clear line (never a traceback) when it is wrong."""
+
 import ipaddress
 import os
 import sys
-from pathlib import Path
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -78,7 +79,8 @@ def parse_database_url(url: str) -> dict:
     if not separator or base_scheme not in _SCHEME_ALIASES:
         raise ConfigError(
             f"DATABASE_URL {url!r} is not a database URL this service understands "
-            "(use sqlite:///file.db, postgres://user:password@host:5432/name or mysql://…)")
+            "(use sqlite:///file.db, postgres://user:password@host:5432/name or mysql://…)"
+        )
     try:
         database = dj_database_url.parse(
             f"{_SCHEME_ALIASES[base_scheme]}://{rest}",
@@ -130,8 +132,10 @@ def check_jwks_url(url: str, *, variable: str, production: bool, allow_http: boo
     if not host or parts.scheme not in ("http", "https"):
         raise ConfigError(f"{variable} must be an https:// (or http://) URL, not {url!r}")
     if parts.scheme == "http" and production and not allow_http and not _is_loopback(host):
-        raise ConfigError(f"{variable} must be https:// when ENVIRONMENT=production, not {url!r} "
-                          "(plain http only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)")
+        raise ConfigError(
+            f"{variable} must be https:// when ENVIRONMENT=production, not {url!r} "
+            "(plain http only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)"
+        )
     return url
 
 

@@ -1,4 +1,5 @@
 """Migration operations the apps' migrations share: PostgreSQL-only SQL in migrations that SQLite runs too."""
+
 from django.db import migrations
 
 
@@ -29,5 +30,7 @@ def trigram_index(table: str, column: str, name: str) -> PostgreSQLOnly:
     reads every row (docs/performance.md, "At a million orders"). Not in the models' Meta because a GIN index
     cannot be created on SQLite, where the same migrations run.
     """
-    return PostgreSQLOnly(f'CREATE INDEX "{name}" ON "{table}" USING gin (UPPER("{column}"::text) gin_trgm_ops)',
-                          reverse_sql=f'DROP INDEX IF EXISTS "{name}"')
+    return PostgreSQLOnly(
+        f'CREATE INDEX "{name}" ON "{table}" USING gin (UPPER("{column}"::text) gin_trgm_ops)',
+        reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
+    )

@@ -1,4 +1,5 @@
 """Pieces every model of the service shares, the idempotency records and the event outbox."""
+
 import datetime
 import uuid
 

@@ -2,6 +2,7 @@
 
 Every variable is listed in docs/configuration.md.
 """
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -9,8 +10,17 @@ from pathlib import Path
 from corsheaders.defaults import default_headers as default_cors_headers
 from dotenv import load_dotenv
 
-from orderservice.config import (ConfigError, check_jwks_url, env_bool, env_decimal, env_int, env_list, env_rate,
-                                 fail_start, parse_database_url)
+from orderservice.config import (
+    ConfigError,
+    check_jwks_url,
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_rate,
+    fail_start,
+    parse_database_url,
+)
 from orderservice.observability.logs import log_format, log_level, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,7 +37,8 @@ DEBUG = env_bool("DEBUG", default=not IS_PRODUCTION) and not IS_PRODUCTION
 if IS_PRODUCTION:
     SECRET_KEY = os.environ.get("SECRET_KEY") or fail_start("SECRET_KEY is required when ENVIRONMENT=production")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or fail_start(
-        "ALLOWED_HOSTS is required when ENVIRONMENT=production (comma-separated host names)")
+        "ALLOWED_HOSTS is required when ENVIRONMENT=production (comma-separated host names)"
+    )
 else:
     # A development-only key: never used in production, where SECRET_KEY is required.
     SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-development-only-key-do-not-use-in-production")
@@ -75,7 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "orderservice.observability.middleware.RequestObservabilityMiddleware",  # first: request id, log line and metrics for all
+    # First: request id, log line and metrics for every request.
+    "orderservice.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and docs assets, with DEBUG off too
     "corsheaders.middleware.CorsMiddleware",
@@ -128,19 +140,31 @@ USE_TZ = True
 # --- Static files (admin, API docs) -------------------------------------------------------------
 STATIC_URL = "static/"
 # `collectstatic` fills STATIC_ROOT for production; elsewhere the files are served straight from the apps.
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles") if IS_PRODUCTION or os.environ.get(
-    "STATIC_ROOT") else None
+STATIC_ROOT = (
+    Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+    if IS_PRODUCTION or os.environ.get("STATIC_ROOT")
+    else None
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if IS_PRODUCTION
-                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
 # --- Staff users of the admin: passwords, sessions, login attempts --------------------------------
-AUTH_PASSWORD_VALIDATORS = [{"NAME": f"django.contrib.auth.password_validation.{name}"} for name in (
-    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
-    "NumericPasswordValidator")]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # seconds: a working day, then log in again
 
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -190,15 +214,23 @@ if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         fail_start(f"REDIS_URL/CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
     # Short socket timeouts: a hung Redis holds a request a second, not a worker forever.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
-    CACHES = {"default": {
-        "BACKEND": "orderservice.api.cache.DatabaseCache", "LOCATION": "orderservice_cache",  # made by `migrate`
-        # Django's `incr` resets an entry's expiry to TIMEOUT, so TIMEOUT must outlast a throttle window.
-        "TIMEOUT": THROTTLE_RATE[1] + 1 if THROTTLE_RATE else 300,
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "orderservice.api.cache.DatabaseCache",
+            "LOCATION": "orderservice_cache",  # made by `migrate`
+            # Django's `incr` resets an entry's expiry to TIMEOUT, so TIMEOUT must outlast a throttle window.
+            "TIMEOUT": THROTTLE_RATE[1] + 1 if THROTTLE_RATE else 300,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 # --- Authentication: tokens from the User Service, verified against its JWKS -------------------
 JWT_AUTHORITY = os.environ.get("JWT_AUTHORITY", "http://localhost:5000").rstrip("/")
@@ -206,8 +238,12 @@ JWT_JWKS_URL = os.environ.get("JWT_JWKS_URL") or f"{JWT_AUTHORITY}/.well-known/j
 # Whoever answers the JWKS URL can sign any token: https in production, unless the host is loopback or
 # JWT_JWKS_ALLOW_HTTP says the network is trusted (an in-cluster URL).
 try:
-    check_jwks_url(JWT_JWKS_URL, variable="JWT_JWKS_URL" if os.environ.get("JWT_JWKS_URL") else "JWT_AUTHORITY",
-                   production=IS_PRODUCTION, allow_http=env_bool("JWT_JWKS_ALLOW_HTTP", default=False))
+    check_jwks_url(
+        JWT_JWKS_URL,
+        variable="JWT_JWKS_URL" if os.environ.get("JWT_JWKS_URL") else "JWT_AUTHORITY",
+        production=IS_PRODUCTION,
+        allow_http=env_bool("JWT_JWKS_ALLOW_HTTP", default=False),
+    )
 except ConfigError as error:
     fail_start(str(error))
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "shala")
@@ -217,16 +253,21 @@ JWT_ISSUER = os.environ.get("JWT_ISSUER") or JWT_AUDIENCE  # the old service che
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 JWT_ALGORITHMS = env_list("JWT_ALGORITHMS") or ["RS256"]
 if not set(JWT_ALGORITHMS) <= ASYMMETRIC_ALGORITHMS:
-    fail_start(f"JWT_ALGORITHMS may only name asymmetric algorithms ({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}), "
-               f"not {', '.join(sorted(set(JWT_ALGORITHMS) - ASYMMETRIC_ALGORITHMS))}")
+    fail_start(
+        f"JWT_ALGORITHMS may only name asymmetric algorithms ({', '.join(sorted(ASYMMETRIC_ALGORITHMS))}), "
+        f"not {', '.join(sorted(set(JWT_ALGORITHMS) - ASYMMETRIC_ALGORITHMS))}"
+    )
 JWKS_CACHE_SECONDS = env_int("JWKS_CACHE_SECONDS", 300)  # after this, keys are refreshed (and kept if that fails)
 JWKS_REFRESH_COOLDOWN_SECONDS = env_int("JWKS_REFRESH_COOLDOWN_SECONDS", 30)  # at most one fetch per this
 JWKS_FETCH_TIMEOUT_SECONDS = env_int("JWKS_FETCH_TIMEOUT_SECONDS", 3)
 # While the JWKS is unreachable, known keys serve at most this long past their refresh time, then 503.
 JWKS_STALE_MAX_SECONDS = env_int("JWKS_STALE_MAX_SECONDS", 86400)
 # `manage.py devtoken` signs with this key; the service trusts it in development only, never in production.
-JWT_DEV_KEY_FILE = None if IS_PRODUCTION else Path(
-    os.environ.get("JWT_DEV_KEY_FILE") or BASE_DIR / ".dev-keys" / "jwt-signing-key.pem")
+JWT_DEV_KEY_FILE = (
+    None
+    if IS_PRODUCTION
+    else Path(os.environ.get("JWT_DEV_KEY_FILE") or BASE_DIR / ".dev-keys" / "jwt-signing-key.pem")
+)
 
 SIMPLE_JWT = {
     # A resource server: it verifies tokens the User Service signed (see orderservice/auth/tokens.py).
@@ -255,7 +296,7 @@ AUTHZ_ROLES = os.environ.get("AUTHZ_ROLES", "Admin=*")  # ROLE=perm,perm;ROLE=* 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Order Service",
     "DESCRIPTION": "Customers, products with their stock, and orders. Every /api/ route needs a Bearer token "
-                   "signed by the User Service.",
+    "signed by the User Service.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -264,8 +305,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",  # tags and operation ids by resource: customers_list, orders_create, …
     "PREPROCESSING_HOOKS": ["orderservice.api.schema.document_api_once"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "orderservice.api.schema.document_errors_and_headers"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orderservice.api.schema.document_errors_and_headers",
+    ],
     # The schema and the docs are public; the operations they describe are not.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

@@ -1,15 +1,16 @@
-"""Routes: the API at /api/ and again at /api/v1/, health, readiness, metrics, the OpenAPI schema with its docs, the admin."""
+"""Routes: the API at /api/ and again at /api/v1/, health, readiness, metrics, the OpenAPI schema with its docs,
+the admin."""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from customers.views import CustomerViewSet
 from orders.views import CustomerOrderList, OrderViewSet
-from products.views import ProductViewSet
-
+from orderservice.api.docs import OpenApiJsonView, RedocDocsView, SwaggerDocsView
 from orderservice.observability.health import health, ready
 from orderservice.observability.metrics import metrics
-from orderservice.api.docs import OpenApiJsonView, RedocDocsView, SwaggerDocsView
+from products.views import ProductViewSet
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # /api/orders and /api/orders/ both work, without a redirect (a regex route)

@@ -1,4 +1,5 @@
 """Products in the admin: stock is adjusted by a number of units, never overwritten with a figure."""
+
 from decimal import Decimal
 
 from django import forms
@@ -36,9 +37,13 @@ class ProductForm(EditedFieldsForm):
     price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=18, decimal_places=2)
     stock_quantity = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0)
     stock_adjustment = forms.IntegerField(
-        label="Adjust stock by", required=False, min_value=-MAX_STOCK, max_value=MAX_STOCK,
+        label="Adjust stock by",
+        required=False,
+        min_value=-MAX_STOCK,
+        max_value=MAX_STOCK,
         help_text="Units to add (e.g. 20 for a delivery) or remove (e.g. -2 for breakage), applied to the stock "
-                  "as it is when you save, so orders placed meanwhile are kept.")
+        "as it is when you save, so orders placed meanwhile are kept.",
+    )
 
     class Meta:
         model = Product
@@ -104,12 +109,21 @@ class ProductAdmin(RulesAdmin):
     def _set_active(self, request, queryset, active: bool) -> None:
         changing = list(queryset.exclude(is_active=active))
         Product.objects.filter(pk__in=[product.pk for product in changing]).update(
-            is_active=active, updated_at=timezone.now())
+            is_active=active, updated_at=timezone.now()
+        )
         state = "active" if active else "inactive"
         for product in changing:
             self.log_change(request, product, f"Made {state}.")
-            admin_event(request, "product.updated", product_id=product.pk, fields=["is_active"],
-                        details={"changed": {"is_active": active}})
+            admin_event(
+                request,
+                "product.updated",
+                product_id=product.pk,
+                fields=["is_active"],
+                details={"changed": {"is_active": active}},
+            )
         already = queryset.count() - len(changing)
-        self.message_user(request, f"{len(changing)} product(s) made {state}"
-                                   + (f"; {already} already {state}" if already else "") + ".", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"{len(changing)} product(s) made {state}" + (f"; {already} already {state}" if already else "") + ".",
+            messages.SUCCESS,
+        )

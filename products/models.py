@@ -24,8 +24,14 @@ class Product(TimestampedModel):
     description = models.CharField(max_length=1000, null=True, blank=True, validators=[multi_line_text])
     price = models.DecimalField(max_digits=18, decimal_places=2)
     # NULL when absent, so that many products may have no SKU while given SKUs stay unique.
-    sku = models.CharField(max_length=50, null=True, blank=True, unique=True, validators=[one_line_text],
-                           error_messages={"unique": DUPLICATE_SKU_MESSAGE})
+    sku = models.CharField(
+        max_length=50,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[one_line_text],
+        error_messages={"unique": DUPLICATE_SKU_MESSAGE},
+    )
     stock_quantity = models.IntegerField(default=0)
     category = models.CharField(max_length=100, null=True, blank=True, validators=[one_line_text])
     is_active = models.BooleanField(default=True)

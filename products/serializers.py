@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
+from orderservice.api.serializers import InputSerializer, UniqueFieldsSaveMixin
 from orderservice.domain.money import largest_amount
 from orderservice.domain.text import multi_line_text
-from orderservice.api.serializers import InputSerializer, UniqueFieldsSaveMixin
 
 from . import stock
 from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product, StockMovement
@@ -14,18 +14,33 @@ class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "name", "description", "price", "sku", "stock_quantity", "category", "is_active",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "price",
+            "sku",
+            "stock_quantity",
+            "category",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         # PUT replaces the product: what it leaves out goes back to its default, as in the old service.
-        extra_kwargs = {"is_active": {"default": True}, "description": {"default": None}, "sku": {"default": None},
-                        "category": {"default": None}}
+        extra_kwargs = {
+            "is_active": {"default": True},
+            "description": {"default": None},
+            "sku": {"default": None},
+            "category": {"default": None},
+        }
 
     def validate_price(self, price):
         if price <= 0:
             raise serializers.ValidationError("Ensure this value is greater than 0.", code="min_value")
         if price > largest_amount():
-            raise serializers.ValidationError(f"Ensure this value is less than or equal to {largest_amount()}.",
-                                              code="max_value")
+            raise serializers.ValidationError(
+                f"Ensure this value is less than or equal to {largest_amount()}.", code="max_value"
+            )
         return price
 
     def validate_sku(self, sku):
@@ -54,8 +69,18 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StockMovement
-        fields = ["id", "product_id", "change", "stock_after", "reason", "order_id", "actor", "request_id", "note",
-                  "created_at"]
+        fields = [
+            "id",
+            "product_id",
+            "change",
+            "stock_after",
+            "reason",
+            "order_id",
+            "actor",
+            "request_id",
+            "note",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -63,8 +88,9 @@ class StockAdjustmentSerializer(InputSerializer):
     """POST /api/products/{id}/stock-adjustments: units to add (negative: remove), and why."""
 
     change = serializers.IntegerField(min_value=-MAX_STOCK, max_value=MAX_STOCK)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
-                                 validators=[multi_line_text])
+    note = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[multi_line_text]
+    )
 
     def validate_change(self, change):
         if change == 0:

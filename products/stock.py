@@ -7,6 +7,7 @@ Rows are changed in primary-key order with `F()` updates whose condition (`stock
 UPDATE itself: two transactions can never both take the last units, whatever the database's locking, and
 transactions sharing products cannot deadlock. `stock_after` is read under the row lock the update holds.
 """
+
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -33,12 +34,25 @@ def _record(movements: list[StockMovement], *, with_events: tuple[Event, ...] = 
         movement.actor = movement.actor or actor
         movement.request_id, movement.created_at = request_id, now
     statements.insert(movements)
-    record_events([*with_events, *(
-        Event("product.stock_changed", {
-            "product_id": movement.product_id, "movement_id": movement.pk, "change": movement.change,
-            "reason": str(movement.reason), "stock_after": movement.stock_after,
-            **({"order_id": movement.order_id} if movement.order_id else {})})
-        for movement in movements)])
+    record_events(
+        [
+            *with_events,
+            *(
+                Event(
+                    "product.stock_changed",
+                    {
+                        "product_id": movement.product_id,
+                        "movement_id": movement.pk,
+                        "change": movement.change,
+                        "reason": str(movement.reason),
+                        "stock_after": movement.stock_after,
+                        **({"order_id": movement.order_id} if movement.order_id else {}),
+                    },
+                )
+                for movement in movements
+            ),
+        ]
+    )
     for movement in movements:
         transaction.on_commit(STOCK_MOVEMENTS.labels(str(movement.reason)).inc)
     return movements
@@ -50,6 +64,7 @@ def _stock_now(product_ids) -> dict[int, int]:
 
 # --- Orders ---------------------------------------------------------------------------------------------------
 
+
 def check_stock_for(*, products: dict[int, Product], quantities: dict[int, int]) -> None:
     """Refuse an order whose quantity of some product is more than its stock, read under lock (select_for_update on
     PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock), in product-id order."""
@@ -58,8 +73,9 @@ def check_stock_for(*, products: dict[int, Product], quantities: dict[int, int])
             raise RuleViolation(f"Insufficient stock for product {products[product_id].name}")
 
 
-def order_take_stock(*, order_id: int, products: dict[int, Product], quantities: dict[int, int],
-                     order_event: Event) -> None:
+def order_take_stock(
+    *, order_id: int, products: dict[int, Product], quantities: dict[int, int], order_event: Event
+) -> None:
     """Take each quantity, all products in one UPDATE whose condition (`stock >= quantity` for each) refuses the lot
     if any is short, and write their movements and events with the order's own `order_event`.
 
@@ -74,15 +90,25 @@ def order_take_stock(*, order_id: int, products: dict[int, Product], quantities:
         left = _stock_now(quantities)
         short = next(product_id for product_id in sorted(quantities) if left[product_id] < quantities[product_id])
         raise RuleViolation(f"Insufficient stock for product {products[short].name}")
-    _record([StockMovement(product_id=product_id, change=-quantities[product_id], order_id=order_id,
-                           stock_after=products[product_id].stock_quantity - quantities[product_id],
-                           reason=StockReason.ORDER_CREATED) for product_id in sorted(quantities)],
-            with_events=(order_event,))
+    _record(
+        [
+            StockMovement(
+                product_id=product_id,
+                change=-quantities[product_id],
+                order_id=order_id,
+                stock_after=products[product_id].stock_quantity - quantities[product_id],
+                reason=StockReason.ORDER_CREATED,
+            )
+            for product_id in sorted(quantities)
+        ],
+        with_events=(order_event,),
+    )
 
 
 def _take_stock_statement(count: int):
     """UPDATE the stock of `count` products, each taking its quantity only where `stock >= quantity` (compiled once
     per count by orderservice.domain.statements)."""
+
     def build(slots: statements.Slots):
         ids = [slots.number(("product", index)) for index in range(count)]
         quantities = [slots.number(("quantity", index)) for index in range(count)]
@@ -91,8 +117,11 @@ def _take_stock_statement(count: int):
         else:
             taking = Case(*(When(pk=product_id, then=Value(quantity)) for product_id, quantity in zip(ids, quantities)))
         now = slots.moment("now", Product, "updated_at")
-        return (Product.objects.filter(pk__in=ids, stock_quantity__gte=taking),
-                {"stock_quantity": F("stock_quantity") - taking, "updated_at": now})
+        return (
+            Product.objects.filter(pk__in=ids, stock_quantity__gte=taking),
+            {"stock_quantity": F("stock_quantity") - taking, "updated_at": now},
+        )
+
     return build
 
 
@@ -102,29 +131,54 @@ def order_return_stock(*, order_id: int, quantities: dict[int, int], reason: str
     now = timezone.now()
     for product_id in sorted(quantities):
         Product.objects.filter(pk=product_id).update(
-            stock_quantity=F("stock_quantity") + quantities[product_id], updated_at=now)
+            stock_quantity=F("stock_quantity") + quantities[product_id], updated_at=now
+        )
     stock = _stock_now(quantities)  # our updates hold the rows' locks: nobody else has changed them since
-    _record([StockMovement(product_id=product_id, change=quantities[product_id], stock_after=stock[product_id],
-                           order_id=order_id, reason=reason) for product_id in sorted(quantities)])
+    _record(
+        [
+            StockMovement(
+                product_id=product_id,
+                change=quantities[product_id],
+                stock_after=stock[product_id],
+                order_id=order_id,
+                reason=reason,
+            )
+            for product_id in sorted(quantities)
+        ]
+    )
 
 
 # --- Staff ----------------------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def product_adjust_stock(*, product_id: int, change: int, note: str = "") -> StockMovement:
     """Add `change` (negative: remove) to the stock as it is now, never below zero nor above MAX_STOCK: a delivery
     or breakage recorded this way never undoes an order placed meanwhile."""
     adjusted = Product.objects.filter(
-        pk=product_id, stock_quantity__gte=-change, stock_quantity__lte=MAX_STOCK - change,
+        pk=product_id,
+        stock_quantity__gte=-change,
+        stock_quantity__lte=MAX_STOCK - change,
     ).update(stock_quantity=F("stock_quantity") + change, updated_at=timezone.now())
     product = Product.objects.get(pk=product_id)
     if not adjusted:
         if change < 0:
-            raise RuleViolation(f"Cannot remove {-change} from the stock of {product.name}: "
-                                f"only {product.stock_quantity} in stock", field="change")
+            raise RuleViolation(
+                f"Cannot remove {-change} from the stock of {product.name}: only {product.stock_quantity} in stock",
+                field="change",
+            )
         raise RuleViolation(f"Stock of {product.name} cannot exceed {MAX_STOCK}", field="change")
-    [movement] = _record([StockMovement(product_id=product_id, change=change, stock_after=product.stock_quantity,
-                                        reason=StockReason.ADJUSTMENT, note=note)])
+    [movement] = _record(
+        [
+            StockMovement(
+                product_id=product_id,
+                change=change,
+                stock_after=product.stock_quantity,
+                reason=StockReason.ADJUSTMENT,
+                note=note,
+            )
+        ]
+    )
     return movement
 
 
@@ -136,16 +190,34 @@ def product_set_stock(*, product_id: int, stock_quantity: int) -> None:
     if stock_quantity == before:
         return
     Product.objects.filter(pk=product_id).update(stock_quantity=stock_quantity, updated_at=timezone.now())
-    _record([StockMovement(product_id=product_id, change=stock_quantity - before, stock_after=stock_quantity,
-                           reason=StockReason.SET)])
+    _record(
+        [
+            StockMovement(
+                product_id=product_id,
+                change=stock_quantity - before,
+                stock_after=stock_quantity,
+                reason=StockReason.SET,
+            )
+        ]
+    )
 
 
 # --- New products ---------------------------------------------------------------------------------------------
 
+
 def product_record_initial_stock(*, product: Product, actor: str = "") -> None:
     """The `initial` movement of a product just created with its stock (the API, the admin, a fixture)."""
-    _record([StockMovement(product_id=product.pk, change=product.stock_quantity, stock_after=product.stock_quantity,
-                           reason=StockReason.INITIAL, actor=actor)])
+    _record(
+        [
+            StockMovement(
+                product_id=product.pk,
+                change=product.stock_quantity,
+                stock_after=product.stock_quantity,
+                reason=StockReason.INITIAL,
+                actor=actor,
+            )
+        ]
+    )
 
 
 @transaction.atomic
@@ -167,11 +239,21 @@ def record_fixture_stock(sender, instance: Product, raw: bool, **kwargs) -> None
     if recorded is None:
         product_record_initial_stock(product=instance, actor=SYSTEM)
     elif recorded != instance.stock_quantity:
-        _record([StockMovement(product_id=instance.pk, change=instance.stock_quantity - recorded,
-                               stock_after=instance.stock_quantity, reason=StockReason.SET, actor=SYSTEM)])
+        _record(
+            [
+                StockMovement(
+                    product_id=instance.pk,
+                    change=instance.stock_quantity - recorded,
+                    stock_after=instance.stock_quantity,
+                    reason=StockReason.SET,
+                    actor=SYSTEM,
+                )
+            ]
+        )
 
 
 # --- Verification ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LedgerCheck:
@@ -181,8 +263,11 @@ class LedgerCheck:
 
 def check_ledger() -> LedgerCheck:
     """Compare every product's stock_quantity with the sum of its movements' changes, in one grouped query."""
-    rows = (Product.objects.order_by("pk").annotate(ledger=Coalesce(Sum("stock_movements__change"), 0))
-            .values_list("pk", "name", "stock_quantity", "ledger"))
+    rows = (
+        Product.objects.order_by("pk")
+        .annotate(ledger=Coalesce(Sum("stock_movements__change"), 0))
+        .values_list("pk", "name", "stock_quantity", "ledger")
+    )
     checked, drifted = 0, []
     for row in rows.iterator():
         checked += 1

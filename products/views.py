@@ -12,8 +12,7 @@ from orderservice.auth.permissions import CATALOG_WRITE
 from . import stock
 from .filters import ProductFilter
 from .models import DELETE_REFUSED_MESSAGE, Product, StockMovement
-from .serializers import (ProductReplaceSerializer, ProductSerializer, StockAdjustmentSerializer,
-                          StockMovementSerializer)
+from .serializers import ProductReplaceSerializer, ProductSerializer, StockAdjustmentSerializer, StockMovementSerializer
 
 
 class NewestMovementsFirst(LinkHeaderPagination):
@@ -35,9 +34,16 @@ class ProductViewSet(ResourceViewSet):
     delete_refused_message = DELETE_REFUSED_MESSAGE
 
     # Any valid token reads the catalogue; changing it, and its stock ledger, is catalog:write.
-    required_permission = {"list": None, "retrieve": None, "create": CATALOG_WRITE, "update": CATALOG_WRITE,
-                           "partial_update": CATALOG_WRITE, "destroy": CATALOG_WRITE,
-                           "stock_adjustments": CATALOG_WRITE, "stock_movements": CATALOG_WRITE}
+    required_permission = {
+        "list": None,
+        "retrieve": None,
+        "create": CATALOG_WRITE,
+        "update": CATALOG_WRITE,
+        "partial_update": CATALOG_WRITE,
+        "destroy": CATALOG_WRITE,
+        "stock_adjustments": CATALOG_WRITE,
+        "stock_movements": CATALOG_WRITE,
+    }
 
     @transaction.atomic
     def perform_create(self, serializer):
@@ -48,13 +54,17 @@ class ProductViewSet(ResourceViewSet):
         return ProductReplaceSerializer if self.action == "update" else ProductSerializer
 
     @extend_schema(
-        request=StockAdjustmentSerializer, responses={201: StockMovementSerializer},
+        request=StockAdjustmentSerializer,
+        responses={201: StockMovementSerializer},
         summary="Adjust a product's stock by a number of units",
         description="Adds `change` (negative: removes) to the stock as it is now, so orders placed meanwhile are "
-                    "kept; never below 0 nor above the largest stock (a 400 that changes nothing). Answers the "
-                    "movement written to the product's stock ledger.",
-        examples=[OpenApiExample("Two units broke", request_only=True, value={"change": -2, "note": "breakage"}),
-                  OpenApiExample("A delivery", request_only=True, value={"change": 20, "note": "delivery 4711"})])
+        "kept; never below 0 nor above the largest stock (a 400 that changes nothing). Answers the "
+        "movement written to the product's stock ledger.",
+        examples=[
+            OpenApiExample("Two units broke", request_only=True, value={"change": -2, "note": "breakage"}),
+            OpenApiExample("A delivery", request_only=True, value={"change": 20, "note": "delivery 4711"}),
+        ],
+    )
     @idempotent
     @action(detail=True, methods=["post"], url_path="stock-adjustments")
     def stock_adjustments(self, request, pk=None):
@@ -67,12 +77,20 @@ class ProductViewSet(ResourceViewSet):
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=None, responses={200: StockMovementSerializer(many=True)}, filters=False,
+        request=None,
+        responses={200: StockMovementSerializer(many=True)},
+        filters=False,
         summary="A product's stock ledger, newest first",
         description="Every change of the product's stock, newest first, in pages (`Link` header); the changes add "
-                    "up to its `stock_quantity`.")
-    @action(detail=True, methods=["get"], url_path="stock-movements", pagination_class=NewestMovementsFirst,
-            filter_backends=[])
+        "up to its `stock_quantity`.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="stock-movements",
+        pagination_class=NewestMovementsFirst,
+        filter_backends=[],
+    )
     def stock_movements(self, request, pk=None):
         if not Product.objects.filter(pk=pk).exists():
             raise self.not_found()

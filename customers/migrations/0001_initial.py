@@ -5,28 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('email', models.EmailField(max_length=255)),
-                ('phone', models.CharField(blank=True, max_length=20, null=True)),
-                ('address', models.CharField(blank=True, max_length=500, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("email", models.EmailField(max_length=255)),
+                ("phone", models.CharField(blank=True, max_length=20, null=True)),
+                ("address", models.CharField(blank=True, max_length=500, null=True)),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'id'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='customer_email_unique_ci', violation_error_message='Customer with this email already exists')],
+                "ordering": ["last_name", "first_name", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        name="customer_email_unique_ci",
+                        violation_error_message="Customer with this email already exists",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='user_id',
-            field=models.CharField(blank=True, error_messages={'unique': 'Another customer is already linked to this user_id'}, max_length=255, null=True, unique=True),
+            model_name="customer",
+            name="user_id",
+            field=models.CharField(
+                blank=True,
+                error_messages={"unique": "Another customer is already linked to this user_id"},
+                max_length=255,
+                null=True,
+                unique=True,
+            ),
         ),
     ]

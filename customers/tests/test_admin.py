@@ -1,5 +1,6 @@
 """Customers in the Django admin: the list with order counts, search, the customer's orders, and deletes
 refused exactly where the API refuses them."""
+
 import pytest
 from django.contrib.admin.models import LogEntry
 
@@ -27,6 +28,7 @@ def listed(response) -> list[str]:
 
 # --- The list ------------------------------------------------------------------------------------
 
+
 def test_the_list_shows_name_email_phone_and_number_of_orders(admin_client):
     ann = CustomerFactory(first_name="Ann", last_name="Lee", email="ann@shop.example", phone="+15551234")
     bob = CustomerFactory(first_name="Bob", last_name="Ray", email="bob@shop.example")
@@ -34,7 +36,9 @@ def test_the_list_shows_name_email_phone_and_number_of_orders(admin_client):
     response = admin_client.get(LIST)
     assert response.status_code == 200
     assert {c.email: c.order_count for c in response.context["cl"].result_list} == {
-        "ann@shop.example": 2, "bob@shop.example": 0}
+        "ann@shop.example": 2,
+        "bob@shop.example": 0,
+    }
     page = response.content.decode()
     for shown in ("Ann Lee", "ann@shop.example", "+15551234", '<td class="field-order_count">2</td>', "Bob Ray"):
         assert shown in page
@@ -48,8 +52,15 @@ def test_the_list_sorts_by_number_of_orders(admin_client):
     assert listed(admin_client.get(LIST, {"o": f"-{column}"})) == [many.email, few.email]
 
 
-@pytest.mark.parametrize("query, found", [("Ann", ["ann@shop.example"]), ("ray", ["bob@shop.example"]),
-                                          ("bob@shop", ["bob@shop.example"]), ("shop.example", None)])
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ("Ann", ["ann@shop.example"]),
+        ("ray", ["bob@shop.example"]),
+        ("bob@shop", ["bob@shop.example"]),
+        ("shop.example", None),
+    ],
+)
 def test_the_list_searches_name_and_email(admin_client, query, found):
     CustomerFactory(first_name="Ann", last_name="Lee", email="ann@shop.example")
     CustomerFactory(first_name="Bob", last_name="Ray", email="bob@shop.example")
@@ -69,6 +80,7 @@ def test_the_list_takes_as_many_queries_for_13_customers_as_for_3(admin_client):
 
 # --- The customer's page ---------------------------------------------------------------------------
 
+
 def test_the_customer_page_shows_their_orders_read_only_with_links(admin_client):
     customer = CustomerFactory()
     first, second = place_order(customer=customer), place_order(customer=customer)
@@ -79,8 +91,9 @@ def test_the_customer_page_shows_their_orders_read_only_with_links(admin_client)
         assert order.order_number in page
         assert f'href="/admin/orders/order/{order.pk}/change/"' in page
     assert other.order_number not in page
-    assert not any(name.startswith("orders-") and name.endswith(("status", "total_amount"))
-                   for name in form_fields(response))
+    assert not any(
+        name.startswith("orders-") and name.endswith(("status", "total_amount")) for name in form_fields(response)
+    )
 
 
 def test_the_customer_page_takes_as_many_queries_for_12_orders_as_for_2(admin_client):
@@ -94,6 +107,7 @@ def test_the_customer_page_takes_as_many_queries_for_12_orders_as_for_2(admin_cl
 
 # --- Adding and changing ---------------------------------------------------------------------------
 
+
 def test_adding_a_customer_is_logged_without_the_email(admin_client, admin_user, logged_events, committed):
     form = {**form_fields(admin_client.get(ADD)), "first_name": "Ann", "last_name": "Lee", "email": "ann@x.example"}
     with committed():
@@ -101,8 +115,9 @@ def test_adding_a_customer_is_logged_without_the_email(admin_client, admin_user,
     assert error_messages(response) == []
     customer = Customer.objects.get()
     assert (customer.first_name, customer.phone) == ("Ann", None)
-    assert logged_events() == [{"event": "customer.created", "customer_id": customer.pk, "via": "admin",
-                         "staff_user_id": admin_user.pk}]
+    assert logged_events() == [
+        {"event": "customer.created", "customer_id": customer.pk, "via": "admin", "staff_user_id": admin_user.pk}
+    ]
     assert "ann@x.example" not in str(logged_events())
 
 
@@ -124,11 +139,19 @@ def test_saving_writes_only_what_staff_edited(admin_client, admin_user, logged_e
         admin_client.post(change_url(customer), {**form, "last_name": "Lee-Ray"})
     customer.refresh_from_db()
     assert (customer.last_name, customer.phone) == ("Lee-Ray", "+2000")
-    assert logged_events() == [{"event": "customer.updated", "customer_id": customer.pk, "fields": ["last_name"],
-                         "via": "admin", "staff_user_id": admin_user.pk}]
+    assert logged_events() == [
+        {
+            "event": "customer.updated",
+            "customer_id": customer.pk,
+            "fields": ["last_name"],
+            "via": "admin",
+            "staff_user_id": admin_user.pk,
+        }
+    ]
 
 
 # --- Deleting ------------------------------------------------------------------------------------
+
 
 def test_a_customer_without_orders_can_be_deleted(admin_client, admin_user, logged_events, committed):
     customer = CustomerFactory()
@@ -136,8 +159,9 @@ def test_a_customer_without_orders_can_be_deleted(admin_client, admin_user, logg
         response = admin_client.post(delete_url(customer), {"post": "yes"}, follow=True)
     assert error_messages(response) == []
     assert not Customer.objects.exists()
-    assert logged_events() == [{"event": "customer.deleted", "customer_id": customer.pk, "via": "admin",
-                         "staff_user_id": admin_user.pk}]
+    assert logged_events() == [
+        {"event": "customer.deleted", "customer_id": customer.pk, "via": "admin", "staff_user_id": admin_user.pk}
+    ]
 
 
 def test_deleting_a_customer_with_orders_is_refused_with_the_apis_message(admin_client, logged_events, committed):
@@ -159,8 +183,9 @@ def test_bulk_delete_refuses_the_lot_when_one_customer_has_orders(admin_client, 
     idle, buyer = CustomerFactory(), CustomerFactory()
     place_order(customer=buyer)
     with committed():
-        response = admin_client.post(LIST, {"action": "delete_selected", "post": "yes",
-                                            "_selected_action": [idle.pk, buyer.pk]})
+        response = admin_client.post(
+            LIST, {"action": "delete_selected", "post": "yes", "_selected_action": [idle.pk, buyer.pk]}
+        )
     assert error_messages(response) == ["Cannot delete customer with existing orders"]
     assert Customer.objects.count() == 2
     assert not LogEntry.objects.exists()
@@ -170,8 +195,9 @@ def test_bulk_delete_refuses_the_lot_when_one_customer_has_orders(admin_client, 
 def test_bulk_delete_deletes_customers_without_orders(admin_client, logged_events, committed):
     first, second = CustomerFactory(), CustomerFactory()
     with committed():
-        response = admin_client.post(LIST, {"action": "delete_selected", "post": "yes",
-                                            "_selected_action": [first.pk, second.pk]}, follow=True)
+        response = admin_client.post(
+            LIST, {"action": "delete_selected", "post": "yes", "_selected_action": [first.pk, second.pk]}, follow=True
+        )
     assert shown_messages(response) == ["Successfully deleted 2 customers."]
     assert not Customer.objects.exists()
     deleted = sorted(event["customer_id"] for event in logged_events() if event["event"] == "customer.deleted")

@@ -1,4 +1,5 @@
 """Deleting customers: DELETE /api/customers/{id} is refused while the customer has orders."""
+
 import pytest
 
 from orders.models import Order

@@ -1,6 +1,7 @@
 """Changing customers: PUT /api/customers/{id} clears what it leaves out, PATCH may clear optional fields;
 both take camelCase names and refuse an invalid value. What every resource's PUT and PATCH do alike is in
 orderservice/tests/test_resources.py."""
+
 import pytest
 
 from orderservice.testing.api import assert_invalid
@@ -14,8 +15,11 @@ pytestmark = pytest.mark.django_db
 def test_put_clears_the_phone_and_address_it_leaves_out(api_client):
     customer = CustomerFactory(phone="+1555", address="1 Old Road")
 
-    response = api_client.put(f"/api/customers/{customer.pk}",
-                              {"first_name": "Ann", "last_name": "Lee", "email": customer.email}, format="json")
+    response = api_client.put(
+        f"/api/customers/{customer.pk}",
+        {"first_name": "Ann", "last_name": "Lee", "email": customer.email},
+        format="json",
+    )
 
     assert response.status_code == 200
     customer.refresh_from_db()
@@ -25,8 +29,11 @@ def test_put_clears_the_phone_and_address_it_leaves_out(api_client):
 def test_put_accepts_camel_case_names(api_client):
     customer = CustomerFactory()
 
-    response = api_client.put(f"/api/customers/{customer.pk}/",
-                              {"firstName": "Jane", "lastName": "Smith", "email": customer.email}, format="json")
+    response = api_client.put(
+        f"/api/customers/{customer.pk}/",
+        {"firstName": "Jane", "lastName": "Smith", "email": customer.email},
+        format="json",
+    )
 
     assert response.status_code == 200
     customer.refresh_from_db()
@@ -63,12 +70,15 @@ def test_patch_may_clear_optional_fields(api_client):
     assert (customer.phone, customer.address) == (None, None)
 
 
-@pytest.mark.parametrize("payload, field, message", [
-    ({"first_name": ""}, "first_name", "This field may not be blank."),
-    ({"last_name": "x" * 101}, "last_name", "Ensure this field has no more than 100 characters."),
-    ({"email": "not-an-email"}, "email", "Enter a valid email address."),
-    ({"address": "x" * 501}, "address", "Ensure this field has no more than 500 characters."),
-])
+@pytest.mark.parametrize(
+    "payload, field, message",
+    [
+        ({"first_name": ""}, "first_name", "This field may not be blank."),
+        ({"last_name": "x" * 101}, "last_name", "Ensure this field has no more than 100 characters."),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        ({"address": "x" * 501}, "address", "Ensure this field has no more than 500 characters."),
+    ],
+)
 def test_patch_refuses_an_invalid_field(api_client, payload, field, message):
     customer = CustomerFactory()
     before = database_state()

@@ -1,4 +1,5 @@
 """Finding customers: ?search= over names and email, ?email= exact, ?ordering=."""
+
 import pytest
 
 from orderservice.testing.factories import CustomerFactory
@@ -33,7 +34,10 @@ def test_ordering_by_a_listed_field_and_the_default(api_client):
     CustomerFactory(first_name="C", last_name="Jones", email="c@example.com")
     assert emails(api_client.get("/api/customers")) == ["c@example.com", "z@example.com", "b@example.com"]
     assert emails(api_client.get("/api/customers?ordering=-email")) == [
-        "z@example.com", "c@example.com", "b@example.com"]
+        "z@example.com",
+        "c@example.com",
+        "b@example.com",
+    ]
 
 
 def test_ordering_by_an_unlisted_field_is_ignored(api_client):

@@ -1,4 +1,5 @@
 """Reading customers: GET /api/customers lists them by name, GET /api/customers/{id} shows one."""
+
 import pytest
 
 from orderservice.testing.api import customer_json, without_timestamps
@@ -19,7 +20,8 @@ def test_list_orders_by_last_name_then_first_name(api_client):
 
     assert response.status_code == 200
     assert response.json() == [
-        customer_json(customer) for customer in (bob_brown, adam_doe, jane_doe, anna_smith, john_smith)]
+        customer_json(customer) for customer in (bob_brown, adam_doe, jane_doe, anna_smith, john_smith)
+    ]
 
 
 def test_retrieve_returns_every_field(api_client):
@@ -29,8 +31,17 @@ def test_retrieve_returns_every_field(api_client):
 
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["id", "first_name", "last_name", "email", "phone", "address", "user_id", "created_at",
-                          "updated_at"]
+    assert list(body) == [
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "address",
+        "user_id",
+        "created_at",
+        "updated_at",
+    ]
     assert without_timestamps(body) == {"id": customer.pk, **NEW_CUSTOMER, "user_id": None}
     assert body == customer_json(customer)
 
@@ -42,5 +53,11 @@ def test_retrieve_shows_null_for_empty_optional_fields(api_client):
 
     assert response.status_code == 200
     assert without_timestamps(response.json()) == {
-        "id": customer.pk, "first_name": customer.first_name, "last_name": customer.last_name,
-        "email": customer.email, "phone": None, "address": None, "user_id": None}
+        "id": customer.pk,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "email": customer.email,
+        "phone": None,
+        "address": None,
+        "user_id": None,
+    }

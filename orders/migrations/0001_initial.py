@@ -6,58 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('products', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("products", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('order_number', models.CharField(max_length=50, unique=True)),
-                ('order_date', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('Pending', 'Pending'), ('Processing', 'Processing'), ('Shipped', 'Shipped'), ('Delivered', 'Delivered'), ('Cancelled', 'Cancelled')], default='Pending', max_length=20)),
-                ('sub_total', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('tax_amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('shipping_amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('total_amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('notes', models.CharField(blank=True, max_length=500, null=True)),
-                ('shipping_address', models.CharField(blank=True, max_length=200, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='customers.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("order_number", models.CharField(max_length=50, unique=True)),
+                ("order_date", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("Pending", "Pending"),
+                            ("Processing", "Processing"),
+                            ("Shipped", "Shipped"),
+                            ("Delivered", "Delivered"),
+                            ("Cancelled", "Cancelled"),
+                        ],
+                        default="Pending",
+                        max_length=20,
+                    ),
+                ),
+                ("sub_total", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("tax_amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("shipping_amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("total_amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("notes", models.CharField(blank=True, max_length=500, null=True)),
+                ("shipping_address", models.CharField(blank=True, max_length=200, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="customers.customer"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-order_date', '-id'],
+                "ordering": ["-order_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='OrderItem',
+            name="OrderItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('quantity', models.PositiveIntegerField()),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('total_price', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='order_items', to='orders.order')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='order_items', to='products.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("quantity", models.PositiveIntegerField()),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("total_price", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="order_items", to="orders.order"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="order_items", to="products.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['-order_date', '-id'], name='order_newest_first'),
+            model_name="order",
+            index=models.Index(fields=["-order_date", "-id"], name="order_newest_first"),
         ),
         migrations.AddConstraint(
-            model_name='orderitem',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='order_item_quantity_positive'),
+            model_name="orderitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1)), name="order_item_quantity_positive"
+            ),
         ),
     ]

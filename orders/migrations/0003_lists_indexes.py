@@ -8,27 +8,27 @@ class Migration(migrations.Migration):
     indexes for ?search= (orderservice.migration_operations)."""
 
     dependencies = [
-        ('customers', '0004_lists_indexes'),
-        ('orders', '0002_text_without_control_characters'),
+        ("customers", "0004_lists_indexes"),
+        ("orders", "0002_text_without_control_characters"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['total_amount', 'id'], name='order_by_total_amount'),
+            model_name="order",
+            index=models.Index(fields=["total_amount", "id"], name="order_by_total_amount"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['created_at', 'id'], name='order_by_created_at'),
+            model_name="order",
+            index=models.Index(fields=["created_at", "id"], name="order_by_created_at"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['status', '-order_date', '-id'], name='order_status_newest_first'),
+            model_name="order",
+            index=models.Index(fields=["status", "-order_date", "-id"], name="order_status_newest_first"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['customer', '-order_date', '-id'], name='order_customer_newest_first'),
+            model_name="order",
+            index=models.Index(fields=["customer", "-order_date", "-id"], name="order_customer_newest_first"),
         ),
         trigram_extension(),
-        trigram_index('orders_order', 'order_number', 'order_number_trgm'),
+        trigram_index("orders_order", "order_number", "order_number_trgm"),
     ]

@@ -10,12 +10,13 @@ class Migration(migrations.Migration):
     The expressions are exactly those Django writes for Length(Upper("order_number")) and Upper("order_number")."""
 
     dependencies = [
-        ('orders', '0003_lists_indexes'),
+        ("orders", "0003_lists_indexes"),
     ]
 
     operations = [
         PostgreSQLOnly(
             'CREATE INDEX "order_number_length_upper" ON "orders_order" '
             '(LENGTH(UPPER("order_number")), UPPER("order_number"))',
-            reverse_sql='DROP INDEX IF EXISTS "order_number_length_upper"'),
+            reverse_sql='DROP INDEX IF EXISTS "order_number_length_upper"',
+        ),
     ]

@@ -1,5 +1,6 @@
 """Orders in the Django admin: the list, the order page, the status actions, placing and deleting orders,
 all under the rules of orders/services.py (a refusal is an error message and changes nothing)."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,8 +26,9 @@ def change_url(order) -> str:
 
 
 def run_action(client, action: str, orders, **extra):
-    return client.post(LIST, {"action": action, "_selected_action": [order.pk for order in orders], **extra},
-                       follow=True)
+    return client.post(
+        LIST, {"action": action, "_selected_action": [order.pk for order in orders], **extra}, follow=True
+    )
 
 
 def status_of(order) -> str:
@@ -36,13 +38,15 @@ def status_of(order) -> str:
 def assert_moved_by_staff(since: int, *expected: tuple) -> None:
     """The movements written since movement `since` are exactly `expected` [(product, change, reason, order)],
     each by "admin:admin" (admin_client's user), and the ledger adds up."""
-    assert movements_since(since) == [{"product_id": product.pk, "change": change, "reason": reason,
-                                       "order_id": order.pk, "actor": "admin:admin"}
-                                      for product, change, reason, order in expected]
+    assert movements_since(since) == [
+        {"product_id": product.pk, "change": change, "reason": reason, "order_id": order.pk, "actor": "admin:admin"}
+        for product, change, reason, order in expected
+    ]
     assert_ledger_adds_up()
 
 
 # --- The list ----------------------------------------------------------------------------------
+
 
 def test_the_list_shows_number_customer_status_total_and_date(admin_client):
     customer = CustomerFactory(first_name="Ann", last_name="Lee")
@@ -92,6 +96,7 @@ def test_the_list_takes_as_many_queries_for_13_orders_as_for_3(admin_client):
 
 # --- The order page ------------------------------------------------------------------------------
 
+
 def test_the_order_page_shows_its_lines_and_totals_read_only(admin_client):
     laptop = ProductFactory(name="Laptop", price=Decimal("1299.99"))
     mouse = ProductFactory(name="Mouse", price=Decimal("29.99"))
@@ -114,12 +119,12 @@ def test_the_order_page_takes_as_many_queries_for_12_lines_as_for_2(admin_client
 
 # --- Changing an order on its page ---------------------------------------------------------------
 
+
 def test_the_order_page_moves_the_status_through_the_service(admin_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 3)])
     form = form_fields(admin_client.get(change_url(order)))
-    response = admin_client.post(change_url(order), {**form, "status": "Processing", "notes": "gift wrap"},
-                                 follow=True)
+    response = admin_client.post(change_url(order), {**form, "status": "Processing", "notes": "gift wrap"}, follow=True)
     assert error_messages(response) == []
     order.refresh_from_db()
     assert (order.status, order.notes) == ("Processing", "gift wrap")
@@ -142,7 +147,8 @@ def test_a_forbidden_move_on_the_order_page_is_refused_with_a_message_and_change
     before = database_state()
     response = admin_client.post(change_url(order), {**form, "status": "Delivered", "notes": "lost"}, follow=True)
     assert error_messages(response) == [
-        "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled"]
+        "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled"
+    ]
     assert response.redirect_chain == [(change_url(order), 302)]
     assert database_state() == before
     assert not LogEntry.objects.exists()
@@ -167,18 +173,24 @@ def test_the_order_page_says_where_the_order_may_go(admin_client):
 
 # --- Status actions ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("action, current, wanted", [
-    ("mark_processing", "Pending", "Processing"),
-    ("mark_shipped", "Processing", "Shipped"),
-    ("mark_delivered", "Shipped", "Delivered"),
-    ("cancel", "Pending", "Cancelled"),
-    ("cancel", "Processing", "Cancelled"),
-])
+
+@pytest.mark.parametrize(
+    "action, current, wanted",
+    [
+        ("mark_processing", "Pending", "Processing"),
+        ("mark_shipped", "Processing", "Shipped"),
+        ("mark_delivered", "Shipped", "Delivered"),
+        ("cancel", "Pending", "Cancelled"),
+        ("cancel", "Processing", "Cancelled"),
+    ],
+)
 def test_each_status_action_moves_an_order_and_says_so(admin_client, action, current, wanted):
     order = order_in(current)
     response = run_action(admin_client, action, [order])
-    assert shown_messages(response) == [f"{order.order_number}: moved from {current} to {wanted}"
-                                        + ("; its stock is returned" if wanted == "Cancelled" else "")]
+    assert shown_messages(response) == [
+        f"{order.order_number}: moved from {current} to {wanted}"
+        + ("; its stock is returned" if wanted == "Cancelled" else "")
+    ]
     assert status_of(order) == wanted
 
 
@@ -194,20 +206,30 @@ def test_a_status_action_reports_each_order_moved_already_there_or_refused(admin
         f"{cancelled.order_number}: refused: Cannot change status of a Cancelled order: Cancelled is final",
     ]
     assert [status_of(order) for order in (pending, processing, delivered, cancelled)] == [
-        "Processing", "Processing", "Delivered", "Cancelled"]
+        "Processing",
+        "Processing",
+        "Delivered",
+        "Cancelled",
+    ]
     moved = Order.objects.filter(pk=pending.pk).values()[0]
-    assert database_state() == {**before, "orders.Order": [
-        moved if row["id"] == pending.pk else row for row in before["orders.Order"]]}
+    assert database_state() == {
+        **before,
+        "orders.Order": [moved if row["id"] == pending.pk else row for row in before["orders.Order"]],
+    }
     assert list(LogEntry.objects.values_list("object_id", "change_message")) == [  # the order's History
-        (str(pending.pk), "Status changed from Pending to Processing.")]
+        (str(pending.pk), "Status changed from Pending to Processing.")
+    ]
 
 
 def test_orders_refused_for_the_same_reason_are_reported_together(admin_client):
     first, second = order_in("Pending"), order_in("Pending")
     response = run_action(admin_client, "mark_delivered", [first, second])
     assert shown_messages(response) == [
-        f"{first.order_number}, {second.order_number}: refused: "
-        "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled"]
+        (
+            f"{first.order_number}, {second.order_number}: refused: "
+            "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled"
+        )
+    ]
 
 
 def test_the_cancel_action_returns_the_stock_exactly_once(admin_client):
@@ -227,7 +249,8 @@ def test_cancelling_a_shipped_order_is_refused_and_keeps_the_stock_out(admin_cli
     before = database_state()
     response = run_action(admin_client, "cancel", [order])
     assert error_messages(response) == [
-        f"{order.order_number}: refused: Cannot change status from Shipped to Cancelled; allowed: Delivered"]
+        f"{order.order_number}: refused: Cannot change status from Shipped to Cancelled; allowed: Delivered"
+    ]
     assert database_state() == before
 
 
@@ -247,6 +270,7 @@ def test_staff_who_may_only_view_orders_get_no_status_actions(client, django_use
 
 
 # --- Placing an order ------------------------------------------------------------------------------
+
 
 def add_form(client, customer, lines, **fields) -> dict:
     """The add page's form filled in: a customer and [(product, quantity), …] lines."""
@@ -268,16 +292,25 @@ def test_placing_an_order_takes_stock_and_prices_it_like_the_api(admin_client):
     order = Order.objects.get()
     assert response.redirect_chain == [(LIST, 302)]
     assert shown_messages(response) == [
-        f'The order “<a href="{change_url(order)}">{order.order_number}</a>” was added successfully.']
+        f'The order “<a href="{change_url(order)}">{order.order_number}</a>” was added successfully.'
+    ]
     assert (order.customer_id, order.status, order.notes, order.shipping_address) == (
-        customer.pk, "Pending", "by phone", None)
+        customer.pk,
+        "Pending",
+        "by phone",
+        None,
+    )
     assert list(order.order_items.values_list("product_id", "quantity", "unit_price", "total_price")) == [
         (laptop.pk, 1, Decimal("1299.99"), Decimal("1299.99")),
         (mouse.pk, 2, Decimal("29.99"), Decimal("59.98")),
         (mouse.pk, 1, Decimal("29.99"), Decimal("29.99")),
     ]
     assert (order.sub_total, order.tax_amount, order.shipping_amount, order.total_amount) == (
-        Decimal("1389.96"), Decimal("111.20"), Decimal("0.00"), Decimal("1501.16"))
+        Decimal("1389.96"),
+        Decimal("111.20"),
+        Decimal("0.00"),
+        Decimal("1501.16"),
+    )
     assert (stock_of(laptop), stock_of(mouse)) == (4, 197)
     assert LogEntry.objects.get().object_id == str(order.pk)
     assert_moved_by_staff(since, (laptop, -1, "order.created", order), (mouse, -3, "order.created", order))
@@ -313,6 +346,7 @@ def test_an_order_needs_a_line_with_a_positive_quantity(admin_client):
 
 
 # --- Deleting ----------------------------------------------------------------------------------
+
 
 def delete_url(order) -> str:
     return f"/admin/orders/order/{order.pk}/delete/"
@@ -367,18 +401,24 @@ def test_bulk_delete_deletes_pending_orders_and_refuses_the_others(admin_client)
 
 # --- Business events -------------------------------------------------------------------------------
 
+
 def test_orders_changed_in_the_admin_are_logged_by_the_services_and_refusals_not_at_all(
-        admin_client, logged_events, committed):
+    admin_client, logged_events, committed
+):
     product = ProductFactory(stock_quantity=10)
     with committed():
         admin_client.post(ADD, add_form(admin_client, CustomerFactory(), [(product, 4)]))
     order = Order.objects.get()
     assert [(e["event"], e["order_id"]) for e in logged_events()] == [
-        ("order.created", order.pk), ("product.stock_changed", order.pk)]
+        ("order.created", order.pk),
+        ("product.stock_changed", order.pk),
+    ]
     with committed():
         run_action(admin_client, "cancel", [order])
     assert sorted((e["event"], e["order_id"]) for e in logged_events()[2:]) == [
-        ("order.status_changed", order.pk), ("product.stock_changed", order.pk)]
+        ("order.status_changed", order.pk),
+        ("product.stock_changed", order.pk),
+    ]
     with committed():
         run_action(admin_client, "cancel", [order])  # already Cancelled
         run_action(admin_client, "mark_shipped", [order])  # refused

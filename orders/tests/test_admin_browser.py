@@ -1,6 +1,7 @@
 """The admin end to end, in headless Chromium, against the service under gunicorn with DEBUG off: a staff
 member logs in, adds a product, places two orders for it, ships one, cancels the other, and reads the stock
 on the product's page; and repeated failed logins lock the login page. Screenshots are kept in test-artifacts/."""
+
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,15 @@ def service(jwks_server, tmp_path_factory):
         manage(environment, "migrate", "--noinput")
         manage(environment, "loaddata", "seed")
         for username in ("admin", "locked"):
-            manage(environment, "createsuperuser", "--noinput", "--username", username,
-                   "--email", f"{username}@example.com")
+            manage(
+                environment,
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                username,
+                "--email",
+                f"{username}@example.com",
+            )
         instance = Gunicorn(environment, workers=2)
         try:
             yield instance.url
@@ -34,8 +42,12 @@ def page(browser, service):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(15000)
     page.static_failures = []
-    page.on("response", lambda response: page.static_failures.append(response.url)
-            if "/static/" in response.url and response.status != 200 else None)
+    page.on(
+        "response",
+        lambda response: (
+            page.static_failures.append(response.url) if "/static/" in response.url and response.status != 200 else None
+        ),
+    )
     yield page
     page.close()
 
@@ -94,18 +106,26 @@ def test_staff_run_the_shop_from_the_admin(page, service, jwks_server):
     assert run_action(page, service, shipped, "mark_processing") == f"{shipped}: moved from Pending to Processing"
     assert run_action(page, service, shipped, "mark_shipped") == f"{shipped}: moved from Processing to Shipped"
     assert run_action(page, service, cancelled, "cancel") == (
-        f"{cancelled}: moved from Pending to Cancelled; its stock is returned")
+        f"{cancelled}: moved from Pending to Cancelled; its stock is returned"
+    )
     assert run_action(page, service, shipped, "cancel") == (
-        f"{shipped}: refused: Cannot change status from Shipped to Cancelled; allowed: Delivered")
+        f"{shipped}: refused: Cannot change status from Shipped to Cancelled; allowed: Delivered"
+    )
     page.screenshot(path=ARTIFACTS / "admin-orders.png", full_page=True)
 
     page.get_by_role("link", name=shipped).click()
     assert page.locator("#id_status").input_value() == "Shipped"
-    lines = [[row.locator(f"td.field-{field}").inner_text() for field in ("product", "quantity", "unit_price",
-                                                                          "total_price")]
-             for row in page.locator(".inline-related tbody tr.has_original").all()]
-    assert lines == [["Standing Desk (DESK-001)", "3", "349.00", "1047.00"],
-                     ["Wireless Mouse (MOUSE-001)", "2", "29.99", "59.98"]]
+    lines = [
+        [
+            row.locator(f"td.field-{field}").inner_text()
+            for field in ("product", "quantity", "unit_price", "total_price")
+        ]
+        for row in page.locator(".inline-related tbody tr.has_original").all()
+    ]
+    assert lines == [
+        ["Standing Desk (DESK-001)", "3", "349.00", "1047.00"],
+        ["Wireless Mouse (MOUSE-001)", "2", "29.99", "59.98"],
+    ]
     assert page.locator(".field-total_amount .readonly").inner_text() == "1195.54"  # 1106.98 + 8% tax, no shipping
     page.screenshot(path=ARTIFACTS / "admin-order-page.png", full_page=True)
 

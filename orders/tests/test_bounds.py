@@ -1,7 +1,9 @@
 """An order's bounds: its totals never overflow a column or the decimal context, whatever the quantities (up to
 MAX_INTEGER) and prices (up to the largest amount); at most ORDER_MAX_LINES lines. Each refusal is a 400 that
 changes nothing."""
-from decimal import Decimal as D, localcontext
+
+from decimal import Decimal as D
+from decimal import localcontext
 
 import pytest
 from django.test import override_settings
@@ -61,8 +63,9 @@ def test_quantities_of_one_product_adding_up_beyond_any_stock_are_insufficient_s
     customer, product = CustomerFactory(), ProductFactory(price="0.01", stock_quantity=MAX_INTEGER)
     before = database_state()
 
-    response = api_client.post("/api/orders", order_request(customer, (product, MAX_INTEGER), (product, MAX_INTEGER)),
-                               format="json")
+    response = api_client.post(
+        "/api/orders", order_request(customer, (product, MAX_INTEGER), (product, MAX_INTEGER)), format="json"
+    )
 
     assert_problem(response, 400, f"Insufficient stock for product {product.name}")
     assert database_state() == before
@@ -97,8 +100,13 @@ def test_order_max_lines_is_a_setting_the_service_also_enforces(api_client):
     with pytest.raises(RuleViolation, match="at most 2 lines, not 3"):  # the admin places orders here
         services.order_create(customer_id=customer.pk, lines=[services.OrderLine(product.pk, 1)] * 3)
 
-    assert_problem(response, 400, "An order may have at most 2 lines, not 3",
-                   {"order_items": ["An order may have at most 2 lines, not 3"]})
+    assert_problem(
+        response,
+        400,
+        "An order may have at most 2 lines, not 3",
+        {"order_items": ["An order may have at most 2 lines, not 3"]},
+    )
     assert database_state() == before
-    assert api_client.post("/api/orders", order_request(customer, *[(product, 1)] * 2),
-                           format="json").status_code == 201
+    assert (
+        api_client.post("/api/orders", order_request(customer, *[(product, 1)] * 2), format="json").status_code == 201
+    )

@@ -4,6 +4,7 @@ database of this run (SQLite file or PostgreSQL). Across processes and instances
 The invariants checked everywhere: initial stock + Σ adjustments = current stock + Σ quantities of non-cancelled
 orders; and the stock ledger adds up (stock_quantity = Σ movements for every product, `check_stock` agrees).
 """
+
 import random
 import threading
 from collections import Counter
@@ -29,6 +30,7 @@ THREADS = 8
 
 def in_threads(function, jobs, threads=THREADS) -> list:
     """Run function(job) for every job on `threads` threads, each with its own connection."""
+
     def run(job):
         try:
             return function(job)
@@ -41,8 +43,12 @@ def in_threads(function, jobs, threads=THREADS) -> list:
 
 def ordered_quantity(product) -> int:
     """Σ quantities of the product in orders that still hold their stock (not cancelled)."""
-    return OrderItem.objects.filter(product=product).exclude(order__status=OrderStatus.CANCELLED).aggregate(
-        total=Sum("quantity"))["total"] or 0
+    return (
+        OrderItem.objects.filter(product=product)
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
 
 
 def assert_stock_balances(initial: dict[int, int], adjusted: Counter | None = None) -> None:
@@ -50,8 +56,9 @@ def assert_stock_balances(initial: dict[int, int], adjusted: Counter | None = No
     adjusted = adjusted or Counter()
     for product in Product.objects.filter(pk__in=initial):
         assert product.stock_quantity >= 0
-        assert initial[product.pk] + adjusted[product.pk] == product.stock_quantity + ordered_quantity(product), \
+        assert initial[product.pk] + adjusted[product.pk] == product.stock_quantity + ordered_quantity(product), (
             product.name
+        )
     assert_ledger_adds_up()
 
 
@@ -68,8 +75,9 @@ def adjust(product_id: int, change: int) -> int:
 def place(customer_id, lines) -> str:
     """Place an order; the outcome as a word. Anything but a rule refusal (a 5xx, a deadlock) propagates."""
     try:
-        services.order_create(customer_id=customer_id,
-                              lines=[services.OrderLine(product_id=p, quantity=q) for p, q in lines])
+        services.order_create(
+            customer_id=customer_id, lines=[services.OrderLine(product_id=p, quantity=q) for p, q in lines]
+        )
         return "placed"
     except RuleViolation as refusal:
         assert refusal.message.startswith("Insufficient stock for product"), refusal.message
@@ -95,17 +103,24 @@ def test_concurrent_orders_for_the_same_products_never_oversell(capsys):
     assert outcomes["insufficient stock"] > 0  # the stock really ran out under contention
     assert_stock_balances(initial)
     with capsys.disabled():
-        print(f"\n[{connection.vendor}] threads={THREADS} attempts={len(jobs)} outcomes={dict(outcomes)} "
-              f"final stock={[p.stock_quantity for p in Product.objects.order_by('pk')]} "
-              f"movements={StockMovement.objects.count()} ledger=adds up")
+        print(
+            f"\n[{connection.vendor}] threads={THREADS} attempts={len(jobs)} outcomes={dict(outcomes)} "
+            f"final stock={[p.stock_quantity for p in Product.objects.order_by('pk')]} "
+            f"movements={StockMovement.objects.count()} ledger=adds up"
+        )
 
 
 def test_concurrent_orders_cancels_deletes_and_adjustments_keep_the_invariant_and_the_ledger(capsys):
     customer = CustomerFactory()
     products = [ProductFactory(stock_quantity=30) for _ in range(3)]
     initial = {product.pk: 30 for product in products}
-    existing = [services.order_create(customer_id=customer.pk, lines=[
-        services.OrderLine(product_id=product.pk, quantity=2) for product in products]).pk for _ in range(6)]
+    existing = [
+        services.order_create(
+            customer_id=customer.pk,
+            lines=[services.OrderLine(product_id=product.pk, quantity=2) for product in products],
+        ).pk
+        for _ in range(6)
+    ]
     shuffle = random.Random(7)
 
     def act(job):
@@ -136,10 +151,14 @@ def test_concurrent_orders_cancels_deletes_and_adjustments_keep_the_invariant_an
             adjusted[outcome[1]] += outcome[2]
     assert_stock_balances(initial, adjusted)
     with capsys.disabled():
-        kinds = Counter(outcome if isinstance(outcome, str) else "adjusted" if outcome[2] else "adjust refused"
-                        for outcome in outcomes)
-        print(f"\n[{connection.vendor}] threads={THREADS} jobs={len(jobs)} outcomes={dict(kinds)} "
-              f"movements={dict(Counter(StockMovement.objects.values_list('reason', flat=True)))} ledger=adds up")
+        kinds = Counter(
+            outcome if isinstance(outcome, str) else "adjusted" if outcome[2] else "adjust refused"
+            for outcome in outcomes
+        )
+        print(
+            f"\n[{connection.vendor}] threads={THREADS} jobs={len(jobs)} outcomes={dict(kinds)} "
+            f"movements={dict(Counter(StockMovement.objects.values_list('reason', flat=True)))} ledger=adds up"
+        )
 
 
 # A cancel of an order of 4 (from a stock of 10) and, at the same instant, a second cancel or an adjustment of -6:
@@ -177,8 +196,9 @@ def test_editing_a_product_while_orders_are_placed_loses_no_stock(api_client):
 
     def act(index):
         if index % 3 == 0:
-            return api_client.patch(f"/api/products/{product.pk}", {"name": f"Renamed {index}"},
-                                    format="json").status_code
+            return api_client.patch(
+                f"/api/products/{product.pk}", {"name": f"Renamed {index}"}, format="json"
+            ).status_code
         return place(customer.pk, [(product.pk, 1)])
 
     outcomes = in_threads(act, range(60))
@@ -214,8 +234,10 @@ def test_a_delivery_recorded_as_an_adjustment_while_orders_are_placed_loses_no_u
     assert Product.objects.get(pk=product.pk).stock_quantity == 100 + DELIVERY - placed
     assert_stock_balances({product.pk: 100}, Counter({product.pk: DELIVERY}))
     with capsys.disabled():
-        print(f"\n[{connection.vendor}] adjustment: orders placed meanwhile={placed} "
-              f"final stock={100 + DELIVERY - placed} (expected {100 + DELIVERY - placed}) ledger=adds up")
+        print(
+            f"\n[{connection.vendor}] adjustment: orders placed meanwhile={placed} "
+            f"final stock={100 + DELIVERY - placed} (expected {100 + DELIVERY - placed}) ledger=adds up"
+        )
 
 
 def test_a_delivery_written_as_an_absolute_stock_figure_while_orders_are_placed_loses_them(api_client, capsys):
@@ -247,8 +269,10 @@ def test_a_delivery_written_as_an_absolute_stock_figure_while_orders_are_placed_
     assert StockMovement.objects.get(reason="set").change == DELIVERY + placed  # what the write really did
     assert_ledger_adds_up()
     with capsys.disabled():
-        print(f"\n[{connection.vendor}] absolute PUT: orders placed meanwhile={placed} final stock={stock} "
-              f"(expected {100 + DELIVERY - placed}: {placed} units lost) ledger=adds up")
+        print(
+            f"\n[{connection.vendor}] absolute PUT: orders placed meanwhile={placed} final stock={stock} "
+            f"(expected {100 + DELIVERY - placed}: {placed} units lost) ledger=adds up"
+        )
 
 
 def test_concurrent_adjustments_and_orders_add_up(capsys):
@@ -268,6 +292,8 @@ def test_concurrent_adjustments_and_orders_add_up(capsys):
     assert_stock_balances({product.pk: 20}, Counter({product.pk: adjusted}))
     with capsys.disabled():
         applied = sum(1 for outcome in outcomes if isinstance(outcome, int) and outcome)
-        print(f"\n[{connection.vendor}] orders placed={outcomes.count('placed')} refused="
-              f"{outcomes.count('insufficient stock')} adjustments applied={applied} net {adjusted:+d} "
-              f"final stock={Product.objects.get(pk=product.pk).stock_quantity} ledger=adds up")
+        print(
+            f"\n[{connection.vendor}] orders placed={outcomes.count('placed')} refused="
+            f"{outcomes.count('insufficient stock')} adjustments applied={applied} net {adjusted:+d} "
+            f"final stock={Product.objects.get(pk=product.pk).stock_quantity} ledger=adds up"
+        )

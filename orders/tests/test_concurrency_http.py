@@ -1,14 +1,14 @@
 """Stock under concurrency across processes, over HTTP: on SQLite one gunicorn with several workers
 sharing one database file; on PostgreSQL two gunicorn instances sharing one database. The run for each
 database drives its own deployment shape."""
+
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from orderservice.testing.ledger import assert_ledger_adds_up_over_http
-from orderservice.testing.live_service import (Gunicorn, call, live_database, manage, on_sqlite,
-                                               service_environment)
+from orderservice.testing.live_service import Gunicorn, call, live_database, manage, on_sqlite, service_environment
 
 CONNECTIONS = 16
 ON_SQLITE = on_sqlite()
@@ -30,8 +30,11 @@ def deployment(jwks_server, tmp_path):
         environment = service_environment(database_url, jwks_server.url)
         manage(environment, "migrate", "--noinput")
         manage(environment, "loaddata", "seed")
-        instances = [Gunicorn(environment, workers=3)] if ON_SQLITE else [
-            Gunicorn(environment, workers=2), Gunicorn(environment, workers=2)]
+        instances = (
+            [Gunicorn(environment, workers=3)]
+            if ON_SQLITE
+            else [Gunicorn(environment, workers=2), Gunicorn(environment, workers=2)]
+        )
         try:
             yield Deployment([instance.url for instance in instances], environment)
         finally:
@@ -40,7 +43,8 @@ def deployment(jwks_server, tmp_path):
 
 
 def test_concurrent_orders_cancels_and_adjustments_over_http_never_oversell_never_fail_and_keep_the_ledger(
-        deployment, jwks_server, capsys):
+    deployment, jwks_server, capsys
+):
     token = jwks_server.token()
     first = deployment[0]
     laptop, mouse, chair = sorted(product["id"] for product in call(first, "GET", "/api/products", token)[1])
@@ -62,10 +66,18 @@ def test_concurrent_orders_cancels_and_adjustments_over_http_never_oversell_neve
         base_url = deployment[index % len(deployment)]
         if index % 10 == 7:  # a delivery, or breakage, while orders are placed
             product_id, change = initial_order[index // 10 % 3], 3 if index % 20 == 7 else -2
-            status, answer = call(base_url, "POST", f"/api/products/{product_id}/stock-adjustments",
-                                  token, {"change": change, "note": f"race {index}"})
-            return ("adjusted", product_id, change) if status == 201 else \
-                ("adjust refused", answer["detail"].split(" from")[0])
+            status, answer = call(
+                base_url,
+                "POST",
+                f"/api/products/{product_id}/stock-adjustments",
+                token,
+                {"change": change, "note": f"race {index}"},
+            )
+            return (
+                ("adjusted", product_id, change)
+                if status == 201
+                else ("adjust refused", answer["detail"].split(" from")[0])
+            )
         if index % 5 == 4 and placed:
             status, _ = call(base_url, "PUT", f"/api/orders/{placed.pop()}/status", token, {"status": "Cancelled"})
             return "cancelled" if status == 200 else status
@@ -101,19 +113,28 @@ def test_concurrent_orders_cancels_and_adjustments_over_http_never_oversell_neve
         assert {p: stock[p] + ordered[p] for p in stock} == {p: initial[p] + adjusted[p] for p in initial}
         movements = assert_ledger_adds_up_over_http(base_url, token, deployment.environment)
     with capsys.disabled():
-        print(f"\n[{'sqlite, 1 gunicorn x 3 workers' if ON_SQLITE else 'postgresql, 2 gunicorns x 2 workers'}] "
-              f"connections={CONNECTIONS} attempts={attempts} outcomes={dict(outcomes)} "
-              f"adjusted={dict(adjusted)} final stock={stock} movements={movements} ledger=adds up, check_stock=0")
+        print(
+            f"\n[{'sqlite, 1 gunicorn x 3 workers' if ON_SQLITE else 'postgresql, 2 gunicorns x 2 workers'}] "
+            f"connections={CONNECTIONS} attempts={attempts} outcomes={dict(outcomes)} "
+            f"adjusted={dict(adjusted)} final stock={stock} movements={movements} ledger=adds up, check_stock=0"
+        )
 
 
 def test_concurrent_retries_with_one_idempotency_key_place_one_order_across_workers_and_instances(
-        deployment, jwks_server):
+    deployment, jwks_server
+):
     token = jwks_server.token(subject="retrying-shop")
     body = {"customer_id": 2, "order_items": [{"product_id": 3, "quantity": 1}]}
 
     def retry(index):
-        return call(deployment[index % len(deployment)], "POST", "/api/orders", token, body,
-                    headers={"Idempotency-Key": "checkout-7f3a"})
+        return call(
+            deployment[index % len(deployment)],
+            "POST",
+            "/api/orders",
+            token,
+            body,
+            headers={"Idempotency-Key": "checkout-7f3a"},
+        )
 
     with ThreadPoolExecutor(CONNECTIONS) as pool:
         answers = list(pool.map(retry, range(CONNECTIONS)))

@@ -1,5 +1,6 @@
 """Changing an order's notes and shipping address: PUT and PATCH /api/orders/{id} change the fields sent
 (PUT may move the status too, under the lifecycle's rules)."""
+
 import pytest
 
 from orderservice.testing.api import assert_problem, order_json
@@ -14,13 +15,19 @@ def test_update_order_changes_notes_address_and_status(api_client):
     product = ProductFactory(stock_quantity=10)
     order = place_order(items=[(product, 3)], notes="old", shipping_address="old address")
 
-    response = api_client.put(f"/api/orders/{order.pk}",
-                              {"notes": "new", "shipping_address": "2 New St", "status": "Processing"}, format="json")
+    response = api_client.put(
+        f"/api/orders/{order.pk}",
+        {"notes": "new", "shipping_address": "2 New St", "status": "Processing"},
+        format="json",
+    )
 
     assert response.status_code == 200
     assert response.json() == order_json(order)
     assert {key: response.json()[key] for key in ("notes", "shipping_address", "status")} == {
-        "notes": "new", "shipping_address": "2 New St", "status": "Processing"}
+        "notes": "new",
+        "shipping_address": "2 New St",
+        "status": "Processing",
+    }
     assert stock_of(product) == 7
 
 
@@ -31,7 +38,10 @@ def test_update_order_changes_only_the_fields_sent(api_client):
 
     assert response.status_code == 200
     assert (response.json()["notes"], response.json()["shipping_address"], response.json()["status"]) == (
-        None, "keep too", "Pending")
+        None,
+        "keep too",
+        "Pending",
+    )
 
 
 def test_update_order_to_cancelled_gives_the_stock_back(api_client):
@@ -44,17 +54,31 @@ def test_update_order_to_cancelled_gives_the_stock_back(api_client):
     assert stock_of(product) == 10
 
 
-@pytest.mark.parametrize(("body", "detail", "errors"), [
-    ({"status": "Lost", "notes": "new"}, f"Invalid status 'Lost'. Valid values: {VALID_STATUSES}",
-     {"status": [f"Invalid status 'Lost'. Valid values: {VALID_STATUSES}"]}),
-    ({"status": "Delivered", "notes": "new"},
-     "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled",
-     {"status": ["Cannot change status from Pending to Delivered; allowed: Processing, Cancelled"]}),
-    ({"notes": "n" * 501, "status": "Cancelled"}, "notes: Ensure this field has no more than 500 characters.",
-     {"notes": ["Ensure this field has no more than 500 characters."]}),
-    ({"shipping_address": "a" * 201}, "shipping_address: Ensure this field has no more than 200 characters.",
-     {"shipping_address": ["Ensure this field has no more than 200 characters."]}),
-])
+@pytest.mark.parametrize(
+    ("body", "detail", "errors"),
+    [
+        (
+            {"status": "Lost", "notes": "new"},
+            f"Invalid status 'Lost'. Valid values: {VALID_STATUSES}",
+            {"status": [f"Invalid status 'Lost'. Valid values: {VALID_STATUSES}"]},
+        ),
+        (
+            {"status": "Delivered", "notes": "new"},
+            "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled",
+            {"status": ["Cannot change status from Pending to Delivered; allowed: Processing, Cancelled"]},
+        ),
+        (
+            {"notes": "n" * 501, "status": "Cancelled"},
+            "notes: Ensure this field has no more than 500 characters.",
+            {"notes": ["Ensure this field has no more than 500 characters."]},
+        ),
+        (
+            {"shipping_address": "a" * 201},
+            "shipping_address: Ensure this field has no more than 200 characters.",
+            {"shipping_address": ["Ensure this field has no more than 200 characters."]},
+        ),
+    ],
+)
 def test_update_order_refuses_bad_changes_and_changes_nothing(api_client, body, detail, errors):
     order = place_order(items=[(ProductFactory(stock_quantity=10), 2)], notes="old")
     before = database_state()

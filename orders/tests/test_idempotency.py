@@ -1,4 +1,5 @@
 """Idempotency-Key on POST: a retried order is never placed twice."""
+
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -48,8 +49,9 @@ def test_a_retry_with_the_same_key_and_body_replays_the_order_without_placing_an
 def test_the_same_body_with_other_whitespace_and_key_order_is_the_same_request(api_client):
     customer, product = CustomerFactory(), ProductFactory()
     body = order_request(customer, (product, 1))
-    first = api_client.post("/api/orders", json.dumps(body), content_type="application/json",
-                            HTTP_IDEMPOTENCY_KEY='"spaced"')  # the draft's structured-field form
+    first = api_client.post(
+        "/api/orders", json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY='"spaced"'
+    )  # the draft's structured-field form
     reordered = json.dumps(dict(reversed(list(body.items()))), indent=4)
     retry = api_client.post("/api/orders", reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="spaced")
 
@@ -84,7 +86,9 @@ def test_keys_belong_to_the_caller(jwks_server):
 def test_a_key_older_than_its_lifetime_starts_afresh(api_client, settings):
     customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
     first = post(api_client, order_request(customer, (product, 1)), "old-key")
-    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS, minutes=1))
+    IdempotentRequest.objects.update(
+        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS, minutes=1)
+    )
 
     again = post(api_client, order_request(customer, (product, 1)), "old-key")
 
@@ -183,8 +187,17 @@ def test_each_keyed_post_purges_a_bounded_batch_oldest_first(api_client, monkeyp
     monkeypatch.setattr(idempotency, "PURGE_BATCH", 2)
     long_ago = timezone.now() - timedelta(days=3)
     IdempotentRequest.objects.bulk_create(
-        IdempotentRequest(owner="someone", key=f"old-{hours}", method="POST", path="/api/orders", fingerprint="-",
-                          status_code=201, response_body={}) for hours in range(5))
+        IdempotentRequest(
+            owner="someone",
+            key=f"old-{hours}",
+            method="POST",
+            path="/api/orders",
+            fingerprint="-",
+            status_code=201,
+            response_body={},
+        )
+        for hours in range(5)
+    )
     for hours in range(5):
         IdempotentRequest.objects.filter(key=f"old-{hours}").update(created_at=long_ago - timedelta(hours=hours))
     customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)

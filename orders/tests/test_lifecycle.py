@@ -1,5 +1,6 @@
 """An order's lifecycle over HTTP: PUT /api/orders/{id}/status moves it only as the lifecycle allows, a
 cancelled order's stock comes back once, and only a Pending order may be deleted."""
+
 import pytest
 
 from orders.models import Order, OrderItem
@@ -66,10 +67,13 @@ def test_change_status_to_an_unknown_value_lists_the_valid_values(api_client, st
     assert database_state() == before
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({}, "This field is required."),
-    ({"status": None}, "This field may not be null."),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "This field is required."),
+        ({"status": None}, "This field may not be null."),
+    ],
+)
 def test_change_status_needs_a_status(api_client, body, message):
     order = place_order()
     before = database_state()

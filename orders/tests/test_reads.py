@@ -1,5 +1,6 @@
 """Reading orders: GET /api/orders lists them newest first, GET /api/orders/{id} shows one with its customer
 and its lines."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest

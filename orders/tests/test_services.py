@@ -1,4 +1,5 @@
 """The order rules in orders/services.py, called directly: totals, creation, the status machine, stock."""
+
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -8,15 +9,15 @@ from django.db import IntegrityError
 from django.test import override_settings
 
 from orders import services
-from products import stock
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import OrderLine, OrderTotals
 from orderservice.domain import statements
 from orderservice.domain.rules import RuleViolation
-from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
 from orderservice.models import OutboxEvent
+from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
 from orderservice.testing.lifecycle import ALLOWED, PATH_TO, REFUSED, REFUSED_MESSAGES, VALID_STATUSES
 from orderservice.testing.state import database_state, stock_of
+from products import stock
 from products.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -26,47 +27,56 @@ D = Decimal
 
 def create(customer, *lines, **fields) -> Order:
     return services.order_create(
-        customer_id=customer.pk, lines=[OrderLine(product_id=p.pk, quantity=q) for p, q in lines], **fields)
+        customer_id=customer.pk, lines=[OrderLine(product_id=p.pk, quantity=q) for p, q in lines], **fields
+    )
 
 
 # --- Totals ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("line_totals", "expected"), [
-    # one mouse: 29.99 × 0.08 = 2.3992 → 2.40; below 100.00 so shipping 10.00
-    (["29.99"], ("29.99", "2.40", "10.00", "42.39")),
-    # one laptop: 1299.99 × 0.08 = 103.9992 → 104.00; free shipping
-    (["1299.99"], ("1299.99", "104.00", "0.00", "1403.99")),
-    # exactly the free-shipping threshold
-    (["100.00"], ("100.00", "8.00", "0.00", "108.00")),
-    # one cent below it: 99.99 × 0.08 = 7.9992 → 8.00
-    (["99.99"], ("99.99", "8.00", "10.00", "117.99")),
-    # several lines: 1299.99 + 59.98 + 199.99 = 1559.96; × 0.08 = 124.7968 → 124.80
-    (["1299.99", "59.98", "199.99"], ("1559.96", "124.80", "0.00", "1684.76")),
-    # 50.00 + 49.99 = 99.99: the threshold applies to the sum, not to a line
-    (["50.00", "49.99"], ("99.99", "8.00", "10.00", "117.99")),
-    # 31.19 × 0.08 = 2.4952 → 2.50 (up); 31.06 × 0.08 = 2.4848 → 2.48 (down)
-    (["31.19"], ("31.19", "2.50", "10.00", "43.69")),
-    (["31.06"], ("31.06", "2.48", "10.00", "43.54")),
-    # 0.01 × 0.08 = 0.0008 → 0.00
-    (["0.01"], ("0.01", "0.00", "10.00", "10.01")),
-])
+@pytest.mark.parametrize(
+    ("line_totals", "expected"),
+    [
+        # one mouse: 29.99 × 0.08 = 2.3992 → 2.40; below 100.00 so shipping 10.00
+        (["29.99"], ("29.99", "2.40", "10.00", "42.39")),
+        # one laptop: 1299.99 × 0.08 = 103.9992 → 104.00; free shipping
+        (["1299.99"], ("1299.99", "104.00", "0.00", "1403.99")),
+        # exactly the free-shipping threshold
+        (["100.00"], ("100.00", "8.00", "0.00", "108.00")),
+        # one cent below it: 99.99 × 0.08 = 7.9992 → 8.00
+        (["99.99"], ("99.99", "8.00", "10.00", "117.99")),
+        # several lines: 1299.99 + 59.98 + 199.99 = 1559.96; × 0.08 = 124.7968 → 124.80
+        (["1299.99", "59.98", "199.99"], ("1559.96", "124.80", "0.00", "1684.76")),
+        # 50.00 + 49.99 = 99.99: the threshold applies to the sum, not to a line
+        (["50.00", "49.99"], ("99.99", "8.00", "10.00", "117.99")),
+        # 31.19 × 0.08 = 2.4952 → 2.50 (up); 31.06 × 0.08 = 2.4848 → 2.48 (down)
+        (["31.19"], ("31.19", "2.50", "10.00", "43.69")),
+        (["31.06"], ("31.06", "2.48", "10.00", "43.54")),
+        # 0.01 × 0.08 = 0.0008 → 0.00
+        (["0.01"], ("0.01", "0.00", "10.00", "10.01")),
+    ],
+)
 def test_order_totals_follow_the_contract(line_totals, expected):
     totals = services.order_totals([D(amount) for amount in line_totals])
 
     assert totals == OrderTotals(*(D(amount) for amount in expected))
-    assert all(value.as_tuple().exponent == -2 for value in (
-        totals.sub_total, totals.tax_amount, totals.shipping_amount, totals.total_amount))
+    assert all(
+        value.as_tuple().exponent == -2
+        for value in (totals.sub_total, totals.tax_amount, totals.shipping_amount, totals.total_amount)
+    )
 
 
 # At the default rate of 0.08 no sub_total in whole cents gives a tax of exactly half a cent
 # (8 × cents is never 50 mod 100), so the half-up rule is checked at a rate where it matters.
 @override_settings(ORDER_TAX_RATE=D("0.10"))
-@pytest.mark.parametrize(("sub_total", "tax"), [
-    ("0.25", "0.03"),  # 0.025: half-even would give 0.02
-    ("10.05", "1.01"),  # 1.005: half-even would give 1.00
-    ("0.35", "0.04"),  # 0.035
-])
+@pytest.mark.parametrize(
+    ("sub_total", "tax"),
+    [
+        ("0.25", "0.03"),  # 0.025: half-even would give 0.02
+        ("10.05", "1.01"),  # 1.005: half-even would give 1.00
+        ("0.35", "0.04"),  # 0.035
+    ],
+)
 def test_tax_rounds_half_up_to_the_cent(sub_total, tax):
     totals = services.order_totals([D(sub_total)])
 
@@ -97,7 +107,11 @@ def test_order_create_snapshots_prices_computes_totals_and_takes_stock():
     assert order.shipping_address == "1 Main St"
     # 2 × 29.99 = 59.98; + 199.99 = 259.97; × 0.08 = 20.7976 → 20.80; free shipping
     assert (order.sub_total, order.tax_amount, order.shipping_amount, order.total_amount) == (
-        D("259.97"), D("20.80"), D("0.00"), D("280.77"))
+        D("259.97"),
+        D("20.80"),
+        D("0.00"),
+        D("280.77"),
+    )
     assert list(order.order_items.values_list("product_id", "quantity", "unit_price", "total_price")) == [
         (mouse.pk, 2, D("29.99"), D("59.98")),
         (chair.pk, 1, D("199.99"), D("199.99")),
@@ -124,7 +138,9 @@ def test_order_create_keeps_lines_of_the_same_product_apart_but_takes_their_sum(
     order = create(CustomerFactory(), (product, 4), (product, 6))
 
     assert list(order.order_items.values_list("product_id", "quantity", "total_price")) == [
-        (product.pk, 4, D("40.00")), (product.pk, 6, D("60.00"))]
+        (product.pk, 4, D("40.00")),
+        (product.pk, 6, D("60.00")),
+    ]
     order.refresh_from_db()
     assert order.sub_total == D("100.00")
     assert order.shipping_amount == D("0.00")
@@ -207,17 +223,25 @@ def assert_refused(message, field, call):
 def test_order_create_refuses_an_unknown_customer():
     product = ProductFactory(stock_quantity=5)
 
-    assert_refused("Customer not found", "customer_id", lambda: services.order_create(
-        customer_id=987654, lines=[OrderLine(product_id=product.pk, quantity=1)]))
+    assert_refused(
+        "Customer not found",
+        "customer_id",
+        lambda: services.order_create(customer_id=987654, lines=[OrderLine(product_id=product.pk, quantity=1)]),
+    )
 
 
 def test_order_create_refuses_an_unknown_product():
     customer = CustomerFactory()
     product = ProductFactory(stock_quantity=5)
 
-    assert_refused("Product with ID 987654 not found", None, lambda: services.order_create(
-        customer_id=customer.pk,
-        lines=[OrderLine(product_id=product.pk, quantity=1), OrderLine(product_id=987654, quantity=1)]))
+    assert_refused(
+        "Product with ID 987654 not found",
+        None,
+        lambda: services.order_create(
+            customer_id=customer.pk,
+            lines=[OrderLine(product_id=product.pk, quantity=1), OrderLine(product_id=987654, quantity=1)],
+        ),
+    )
 
 
 def test_order_create_refuses_an_inactive_product():
@@ -240,8 +264,9 @@ def test_order_create_checks_the_stock_against_the_sum_of_lines():
     product = ProductFactory(name="Office Chair", stock_quantity=5)
 
     # 3 fits, 3 fits, 6 does not
-    assert_refused("Insufficient stock for product Office Chair", None,
-                   lambda: create(customer, (product, 3), (product, 3)))
+    assert_refused(
+        "Insufficient stock for product Office Chair", None, lambda: create(customer, (product, 3), (product, 3))
+    )
 
 
 def test_order_create_refuses_everything_when_one_of_several_products_is_short():
@@ -249,8 +274,7 @@ def test_order_create_refuses_everything_when_one_of_several_products_is_short()
     plenty = ProductFactory(stock_quantity=100)
     short = ProductFactory(name="Rare Thing", stock_quantity=1)
 
-    assert_refused("Insufficient stock for product Rare Thing", None,
-                   lambda: create(customer, (plenty, 5), (short, 2)))
+    assert_refused("Insufficient stock for product Rare Thing", None, lambda: create(customer, (plenty, 5), (short, 2)))
 
 
 def test_order_create_gives_back_stock_already_taken_when_a_later_product_runs_out(monkeypatch):
@@ -266,8 +290,7 @@ def test_order_create_gives_back_stock_already_taken_when_a_later_product_runs_o
 
     monkeypatch.setattr(stock, "order_take_stock", concurrent_sale_then_take_stock)
 
-    assert_refused("Insufficient stock for product Contested", None,
-                   lambda: create(customer, (first, 2), (second, 2)))
+    assert_refused("Insufficient stock for product Contested", None, lambda: create(customer, (first, 2), (second, 2)))
     assert stock_of(first) == 10
 
 
@@ -314,16 +337,22 @@ def test_setting_the_current_status_again_changes_nothing(status):
 def test_every_other_move_is_refused(current, wanted):
     order = order_in(current)
 
-    assert_refused(REFUSED_MESSAGES[current].format(wanted=wanted), "status",
-                   lambda: services.order_change_status(order_id=order.pk, status=wanted))
+    assert_refused(
+        REFUSED_MESSAGES[current].format(wanted=wanted),
+        "status",
+        lambda: services.order_change_status(order_id=order.pk, status=wanted),
+    )
 
 
 @pytest.mark.parametrize("status", ["Lost", "pending", "", "CANCELLED"])
 def test_an_unknown_status_is_refused_with_the_valid_values(status):
     order = place_order()
 
-    assert_refused(f"Invalid status '{status}'. Valid values: {VALID_STATUSES}", "status",
-                   lambda: services.order_change_status(order_id=order.pk, status=status))
+    assert_refused(
+        f"Invalid status '{status}'. Valid values: {VALID_STATUSES}",
+        "status",
+        lambda: services.order_change_status(order_id=order.pk, status=status),
+    )
 
 
 @pytest.mark.parametrize("status", ["Pending", "Processing"])
@@ -384,8 +413,11 @@ def test_order_update_changes_only_what_is_given():
 def test_order_update_with_a_refused_move_changes_nothing():
     order = place_order(notes="old")
 
-    assert_refused("Cannot change status from Pending to Delivered; allowed: Processing, Cancelled", "status",
-                   lambda: services.order_update(order_id=order.pk, status="Delivered", notes="new"))
+    assert_refused(
+        "Cannot change status from Pending to Delivered; allowed: Processing, Cancelled",
+        "status",
+        lambda: services.order_update(order_id=order.pk, status="Delivered", notes="new"),
+    )
 
 
 # --- Deleting ----------------------------------------------------------------------------------
@@ -407,8 +439,9 @@ def test_order_delete_removes_a_pending_order_and_gives_the_stock_back():
 def test_order_delete_refuses_an_order_that_is_not_pending(status):
     order = order_in(status, items=[(ProductFactory(stock_quantity=10), 2)])
 
-    assert_refused("Cannot delete order that is not in Pending status", None,
-                   lambda: services.order_delete(order_id=order.pk))
+    assert_refused(
+        "Cannot delete order that is not in Pending status", None, lambda: services.order_delete(order_id=order.pk)
+    )
 
 
 # --- Stock never drifts ------------------------------------------------------------------------
@@ -433,7 +466,10 @@ def test_initial_stock_equals_current_stock_plus_what_live_orders_hold():
         place_order(customer, [(chair, 100)])
 
     for name, product in {"mouse": mouse, "chair": chair}.items():
-        held = sum(OrderItem.objects.filter(product=product).exclude(order__status="Cancelled")
-                   .values_list("quantity", flat=True))
+        held = sum(
+            OrderItem.objects.filter(product=product)
+            .exclude(order__status="Cancelled")
+            .values_list("quantity", flat=True)
+        )
         assert initial[name] == stock_of(product) + held
     assert (stock_of(mouse), stock_of(chair)) == (50 - 3 - 7, 20 - 1)

@@ -1,4 +1,5 @@
 """The database cache, used when no Redis is configured (see CACHES in settings)."""
+
 from django.core.cache.backends import db
 from django.db import connections, router, transaction
 
@@ -19,6 +20,8 @@ class DatabaseCache(db.DatabaseCache):
             if connection.features.has_select_for_update:
                 quote = connection.ops.quote_name
                 with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT 1 FROM {quote(self._table)} WHERE {quote('cache_key')} = %s FOR UPDATE",
-                                   [self.make_and_validate_key(key, version=version)])
+                    cursor.execute(
+                        f"SELECT 1 FROM {quote(self._table)} WHERE {quote('cache_key')} = %s FOR UPDATE",
+                        [self.make_and_validate_key(key, version=version)],
+                    )
             return super().incr(key, delta, version)

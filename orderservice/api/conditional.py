@@ -7,6 +7,7 @@ the request has already read, without a query of its own. `If-Match` is optional
 the write's own transaction with the row locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
 transaction holds the write lock from its BEGIN), so of two clients sending the same ETag exactly one wins.
 """
+
 import functools
 import hashlib
 
@@ -22,8 +23,9 @@ _renderer = FastJSONRenderer()
 
 class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = ("The resource has changed since the ETag in If-Match was read, and nothing was changed; "
-                      "GET it again and retry")
+    default_detail = (
+        "The resource has changed since the ETag in If-Match was read, and nothing was changed; GET it again and retry"
+    )
     default_code = "precondition_failed"
 
 

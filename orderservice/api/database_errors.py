@@ -1,6 +1,7 @@
 """Which database errors a client should retry: the database cannot be reached (connection refused, reset, timed
 out, shut down, locked) is a `503` with Retry-After, anything else a fault. ApiProblemMiddleware answers with
 it; readiness reports the same outage to the load balancer."""
+
 import sqlite3
 
 from django.db import InterfaceError, OperationalError
@@ -25,16 +26,21 @@ def is_database_unavailable(error: BaseException) -> bool:
         return False
     cause = error.__cause__  # the driver's own exception, which Django wraps
     if isinstance(cause, sqlite3.Error):
-        return isinstance(error, OperationalError) and (
-            getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNAVAILABLE_CODES
+        return (
+            isinstance(error, OperationalError)
+            and (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNAVAILABLE_CODES
+        )
     if not hasattr(cause, "sqlstate"):  # not psycopg: only its errors are told apart here
         return False
     if isinstance(error, InterfaceError):
         return _CONNECTION_INTERFACE_MESSAGE in str(cause)
     # The server never answered (refused, reset, timed out, closed): psycopg has no SQLSTATE for that.
     sqlstate = cause.sqlstate
-    return (sqlstate is None or sqlstate.startswith(_POSTGRES_UNAVAILABLE_CLASSES)
-            or sqlstate in _POSTGRES_UNAVAILABLE_STATES)
+    return (
+        sqlstate is None
+        or sqlstate.startswith(_POSTGRES_UNAVAILABLE_CLASSES)
+        or sqlstate in _POSTGRES_UNAVAILABLE_STATES
+    )
 
 
 def one_line(error: BaseException) -> str:

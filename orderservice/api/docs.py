@@ -1,15 +1,17 @@
 """The API's documentation pages: /openapi.json, Swagger UI at /docs and ReDoc at /redoc, all served from this
 service's own files (drf-spectacular-sidecar), nothing fetched from another host."""
+
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-
 # The docs pages may load only what this service serves. ReDoc's bundle always shows Redocly's logo from
 # cdn.redoc.ly; this policy stops the browser from fetching it (ReDoc then leaves the image out).
-DOCS_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-                                "worker-src 'self' blob:; connect-src 'self'")
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "worker-src 'self' blob:; connect-src 'self'"
+)
 
 
 class SelfContainedDocsMixin:

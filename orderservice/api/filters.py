@@ -1,7 +1,8 @@
 """Filter pieces the lists share."""
+
 import operator
 import re
-from datetime import timezone
+from datetime import UTC
 from functools import reduce
 
 import django_filters
@@ -97,10 +98,13 @@ class BoundedSearchFilter(SearchFilter):
 
     def get_search_terms(self, request):
         terms = super().get_search_terms(request)
-        if len(request.query_params.get(self.search_param, "")) > self.MAX_SEARCH_LENGTH \
-                or len(terms) > self.MAX_SEARCH_TERMS:
-            raise ValidationError({self.search_param: [
-                f"At most {self.MAX_SEARCH_TERMS} words and {self.MAX_SEARCH_LENGTH} characters."]})
+        if (
+            len(request.query_params.get(self.search_param, "")) > self.MAX_SEARCH_LENGTH
+            or len(terms) > self.MAX_SEARCH_TERMS
+        ):
+            raise ValidationError(
+                {self.search_param: [f"At most {self.MAX_SEARCH_TERMS} words and {self.MAX_SEARCH_LENGTH} characters."]}
+            )
         return terms
 
     def filter_queryset(self, request, queryset, view):
@@ -110,13 +114,24 @@ class BoundedSearchFilter(SearchFilter):
         terms = self.get_search_terms(request)
         if not search_fields or not terms:
             return queryset
-        if self.must_call_distinct(queryset, search_fields) \
-                or any(str(name)[0] in self.lookup_prefixes for name in search_fields):
+        if self.must_call_distinct(queryset, search_fields) or any(
+            str(name)[0] in self.lookup_prefixes for name in search_fields
+        ):
             return super().filter_queryset(request, queryset, view)  # none of this service's lists
         whole_value = set(getattr(view, "search_whole_value_fields", ()))
-        q = reduce(operator.and_, (reduce(operator.or_, (
-            self.contains(str(name), term, queryset, whole=str(name) in whole_value) for name in search_fields))
-            for term in terms))
+        q = reduce(
+            operator.and_,
+            (
+                reduce(
+                    operator.or_,
+                    (
+                        self.contains(str(name), term, queryset, whole=str(name) in whole_value)
+                        for name in search_fields
+                    ),
+                )
+                for term in terms
+            ),
+        )
         if not any(holds_a_trigram(term) for term in terms):
             return queryset.filter(q)  # no index narrows it: the planner's plan, as before
         return queryset.filter(SearchCondition(q))
@@ -127,8 +142,10 @@ class BoundedSearchFilter(SearchFilter):
         if not whole:
             return contains
         value, wanted = Upper(name), Upper(Value(term))
-        return contains & (Q(Exact(Length(value), Length(wanted)), Exact(value, wanted))
-                           | Q(GreaterThan(Length(value), Length(wanted))))
+        return contains & (
+            Q(Exact(Length(value), Length(wanted)), Exact(value, wanted))
+            | Q(GreaterThan(Length(value), Length(wanted)))
+        )
 
 
 class ListFilterBackend(DjangoFilterBackend):
@@ -152,9 +169,9 @@ class UtcDateTimeField(forms.DateTimeField):
         if moment is None:
             return None
         try:
-            return moment.astimezone(timezone.utc)
+            return moment.astimezone(UTC)
         except OverflowError:
-            raise forms.ValidationError("Enter a date-time between years 1 and 9999 in UTC.", code="invalid")
+            raise forms.ValidationError("Enter a date-time between years 1 and 9999 in UTC.", code="invalid") from None
 
 
 class UtcDateTimeRangeField(RangeField):

@@ -7,6 +7,7 @@ SQLite: on the write lock) and then replays its response: never a second order. 
 caller (the token's subject) and are kept IDEMPOTENCY_KEY_HOURS (24 by default); every POST with a key
 deletes a bounded batch of expired ones, whoever's, so the table purges itself without a cron job.
 """
+
 import functools
 import hashlib
 import json
@@ -29,10 +30,13 @@ MAX_KEY_LENGTH = 255
 PURGE_BATCH = 100
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    HEADER, {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[^\x00-\x1f\x7f]+$"},
-    OpenApiParameter.HEADER, required=False,
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[^\x00-\x1f\x7f]+$"},
+    OpenApiParameter.HEADER,
+    required=False,
     description="Any unique string (a UUID is best). A retry with the same key and body returns the first "
-                "response and creates nothing; the same key with another body is a 422. Kept 24 hours.")
+    "response and creates nothing; the same key with another body is a 422. Kept 24 hours.",
+)
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -55,7 +59,8 @@ def idempotency_key(request) -> str | None:
         key = key[1:-1]
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
         raise exceptions.ValidationError(
-            {HEADER: [f"must be 1 to {MAX_KEY_LENGTH} printable characters"]}, code="invalid")
+            {HEADER: [f"must be 1 to {MAX_KEY_LENGTH} printable characters"]}, code="invalid"
+        )
     return key
 
 
@@ -64,8 +69,11 @@ def purge_expired_batch() -> int:
     without scanning the table); returns how many. Outside the POST's own transaction, so it holds no lock
     that the order's transaction would wait on."""
     cutoff = timezone.now() - key_lifetime()
-    expired = list(IdempotentRequest.objects.filter(created_at__lt=cutoff).order_by("created_at")
-                   .values_list("pk", flat=True)[:PURGE_BATCH])
+    expired = list(
+        IdempotentRequest.objects.filter(created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:PURGE_BATCH]
+    )
     if not expired:
         return 0
     return IdempotentRequest.objects.filter(pk__in=expired, created_at__lt=cutoff).delete()[0]
@@ -98,9 +106,17 @@ def idempotent(create):
         purge_expired_batch()
         with transaction.atomic():
             IdempotentRequest.objects.filter(
-                owner=owner, key=key, created_at__lt=timezone.now() - key_lifetime()).delete()
-            claim = IdempotentRequest(owner=owner, key=key, method=request.method, path=request.path,
-                                      fingerprint=fingerprint, status_code=0, response_body={})
+                owner=owner, key=key, created_at__lt=timezone.now() - key_lifetime()
+            ).delete()
+            claim = IdempotentRequest(
+                owner=owner,
+                key=key,
+                method=request.method,
+                path=request.path,
+                fingerprint=fingerprint,
+                status_code=0,
+                response_body={},
+            )
             try:
                 with transaction.atomic():
                     claim.save()

@@ -1,5 +1,6 @@
 """What the API changes in Django's middleware: every /api/ error is a problem document, and the middleware only
 the HTML pages (the admin) need lets /api/ requests straight through."""
+
 import logging
 
 from axes.middleware import AxesMiddleware
@@ -43,14 +44,18 @@ class ApiProblemMiddleware:
         if not request.path.startswith("/api/"):
             return self.get_response(request)
         if _declared_length(request) > settings.MAX_REQUEST_BODY_BYTES:
-            return problem_response(request, 413, f"The request body is larger than "
-                                                  f"{settings.MAX_REQUEST_BODY_BYTES} bytes")
+            return problem_response(
+                request, 413, f"The request body is larger than {settings.MAX_REQUEST_BODY_BYTES} bytes"
+            )
         if _has_nul(request):  # PostgreSQL cannot store or compare text with NUL: refused before any view runs
             return problem_response(request, 400, NUL_DETAIL)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
-            return problem_response(request, response.status_code,
-                                    _GENERIC_DETAILS.get(response.status_code, status_title(response.status_code)))
+            return problem_response(
+                request,
+                response.status_code,
+                _GENERIC_DETAILS.get(response.status_code, status_title(response.status_code)),
+            )
         return response
 
     def process_exception(self, request, exception):
@@ -59,11 +64,20 @@ class ApiProblemMiddleware:
         if is_database_unavailable(exception):
             response = problem_response(request, 503, _GENERIC_DETAILS[503])
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return _logged_once(response, request, "database unavailable on %s %s: %s: %s",
-                                type(exception).__name__, one_line(exception))
+            return _logged_once(
+                response,
+                request,
+                "database unavailable on %s %s: %s: %s",
+                type(exception).__name__,
+                one_line(exception),
+            )
         if isinstance(exception, DataError):
-            return _logged_once(problem_response(request, 400, UNSTORABLE_VALUE_DETAIL), request,
-                                "value refused by the database on %s %s: %s", one_line(exception))
+            return _logged_once(
+                problem_response(request, 400, UNSTORABLE_VALUE_DETAIL),
+                request,
+                "value refused by the database on %s %s: %s",
+                one_line(exception),
+            )
         logger.error("unhandled exception on %s %s", request.method, request.path, exc_info=exception)
         return problem_response(request, 500, _GENERIC_DETAILS[500])
 
@@ -71,14 +85,16 @@ class ApiProblemMiddleware:
 def _logged_once(response, request, message: str, *args):
     """One warning line, and Django's request logger (which would add an error line for a 5xx) told it is
     logged already."""
-    log_response(message, request.method, request.path, *args, response=response, request=request,
-                 logger=logger, level="warning")
+    log_response(
+        message, request.method, request.path, *args, response=response, request=request, logger=logger, level="warning"
+    )
     return response
 
 
 def _has_nul(request) -> bool:
     return "\x00" in request.path or any(
-        "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists())
+        "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
+    )
 
 
 def _declared_length(request) -> int:

@@ -1,7 +1,8 @@
 """Lists: plain JSON arrays (as the old service's clients read them), pages navigated by an RFC 8288
 `Link` header, and cursors rather than offsets, so a page deep in a million orders costs what the first does.
 """
-from datetime import timezone
+
+from datetime import UTC
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import DecimalValidator, ProhibitNullCharactersValidator
@@ -56,8 +57,11 @@ class LinkHeaderPagination(CursorPagination):
         return cursor
 
     def get_paginated_response(self, data):
-        links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self.get_next_link()),
-                                                            ("prev", self.get_previous_link())) if url]
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for rel, url in (("next", self.get_next_link()), ("prev", self.get_previous_link()))
+            if url
+        ]
         return Response(data, headers={"Link": ", ".join(links)} if links else None)
 
     def get_paginated_response_schema(self, schema):
@@ -83,7 +87,7 @@ def check_position(field: models.Field, position: str) -> None:
     elif isinstance(field, models.DateTimeField):
         if value.tzinfo is None:  # every cursor made here carries its offset
             raise ValueError(f"{field.name}: a date-time without an offset")
-        value.astimezone(timezone.utc)  # OverflowError near year 1 or 9999
+        value.astimezone(UTC)  # OverflowError near year 1 or 9999
     elif isinstance(field, models.CharField):
         ProhibitNullCharactersValidator()(value)
         if len(value) > field.max_length:

@@ -1,4 +1,5 @@
 """Request bodies: DRF's JSON parser, refusing what no field of this API can hold before anything recurses into it."""
+
 import io
 import re
 from itertools import accumulate
@@ -33,8 +34,10 @@ class BoundedJSONParser(JSONParser):
         where = _unstorable_text_at(data)
         if where is not None:
             where = where.encode("unicode_escape").decode("ascii") or "the top level"  # a key may be the culprit
-            raise ParseError(f"JSON parse error - text at {where} contains the NUL character or a lone surrogate, "
-                             "which cannot be stored")
+            raise ParseError(
+                f"JSON parse error - text at {where} contains the NUL character or a lone surrogate, "
+                "which cannot be stored"
+            )
         return data
 
 

@@ -1,4 +1,5 @@
 """Errors as RFC 9457 problem details: DRF's exception handler, and the answers for errors outside DRF."""
+
 from http import HTTPStatus
 
 from django.http import JsonResponse
@@ -25,7 +26,9 @@ def _flatten(errors, path: str = "") -> dict[str, list]:
         for key, value in errors.items():
             # A nested serializer's or list's own errors belong to its path ("order_items"), not to a key
             # only DRF knows ("order_items.non_field_errors").
-            nested = path if key == api_settings.NON_FIELD_ERRORS_KEY and path else f"{path}.{key}" if path else str(key)
+            nested = (
+                path if key == api_settings.NON_FIELD_ERRORS_KEY and path else f"{path}.{key}" if path else str(key)
+            )
             flat.update(_flatten(value, nested))
         return flat
     if isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
@@ -50,7 +53,8 @@ def _validation_detail(errors: dict[str, list]) -> str:
         if field == "non_field_errors" or getattr(message, "code", None) in _SELF_DESCRIBING_CODES:
             return str(message)
     return "; ".join(
-        str(message) if field == "non_field_errors" else f"{field}: {message}" for field, message in messages)
+        str(message) if field == "non_field_errors" else f"{field}: {message}" for field, message in messages
+    )
 
 
 def problem_exception_handler(exc, context):
@@ -89,9 +93,17 @@ def problem_exception_handler(exc, context):
 
 
 def problem_response(request, status_code: int, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "about:blank", "title": status_title(status_code), "status": status_code,
-                         "detail": detail, "instance": request.path},
-                        status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        {
+            "type": "about:blank",
+            "title": status_title(status_code),
+            "status": status_code,
+            "detail": detail,
+            "instance": request.path,
+        },
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
 
 
 def page_not_found(request, exception):

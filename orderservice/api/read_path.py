@@ -28,11 +28,14 @@ first two in that test module) fail first if an upgrade changes any of them.
 
 Writes still answer through the serializers themselves, except an order, which is read back like GET shows it.
 """
+
 import threading
-from dataclasses import dataclass, field as dataclass_field
-from datetime import timezone as dt_timezone
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import UTC
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
@@ -51,21 +54,25 @@ def _utc_timestamp(value):
     # DRF's DateTimeField: ISO 8601 in the current time zone (UTC here), "+00:00" written as "Z". Both
     # databases hand back UTC, so nothing is converted. Not shared with another function: this runs for every
     # timestamp of a list, and a call more per timestamp shows.
-    if value.tzinfo is not dt_timezone.utc:
-        value = value.astimezone(dt_timezone.utc)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _decimal_converter(field: fields.DecimalField):
-    if not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) or field.localize \
-            or field.decimal_places is None:
+    if (
+        not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        or field.localize
+        or field.decimal_places is None
+    ):
         return field.to_representation
     exponent = Decimal(1).scaleb(-field.decimal_places)
 
     def money(value):
         value = value if isinstance(value, Decimal) else Decimal(str(value).strip())
         return format(value.quantize(exponent, rounding=field.rounding), "f")
+
     return money
 
 
@@ -75,15 +82,19 @@ def _converter(field) -> Callable[[Any], Any]:
         return _utc_timestamp
     if type(field) is fields.DecimalField:
         return _decimal_converter(field)
-    if type(field) is fields.IntegerField or (type(field) is fields.BigIntegerField and not getattr(
-            field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)):
+    if type(field) is fields.IntegerField or (
+        type(field) is fields.BigIntegerField
+        and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    ):
         return int
     if type(field) in (fields.CharField, fields.EmailField):
         return str
     if type(field) in (fields.BooleanField, fields.ChoiceField):
         return field.to_representation
-    raise ImproperlyConfigured(f"the fast read path does not know how DRF writes {type(field).__name__} "
-                               f"({field.field_name}); add it to orderservice.api.read_path")
+    raise ImproperlyConfigured(
+        f"the fast read path does not know how DRF writes {type(field).__name__} "
+        f"({field.field_name}); add it to orderservice.api.read_path"
+    )
 
 
 @dataclass(frozen=True)
@@ -234,7 +245,8 @@ def _compile_once(shape, build: Callable[[], QuerySet], params_must_be=None) -> 
             raise ImproperlyConfigured(f"{queryset.model.__name__}: unexpected parameters {params!r} in {sql}")
         converters = compiler.get_converters([column for column, _, _ in compiler.select])
         compiled = _compiled.by_shape[shape] = CompiledQuery(
-            sql, list(params), list(queryset.query.values_select), compiler, converters)
+            sql, list(params), list(queryset.query.values_select), compiler, converters
+        )
     return compiled
 
 
@@ -254,8 +266,11 @@ def _select(plan: Plan, lookup: str, values: list, joined=False) -> list[dict]:
         return []
     placeholders = list(range(1, len(values) + 1))  # distinct: `__in` drops repeated values
     columns = plan.joined_columns if joined else plan.columns
-    compiled = _compile_once((plan, lookup, len(values), joined), lambda: plan.model._default_manager.filter(
-        **{f"{lookup}__in": placeholders}).values(*columns), params_must_be=placeholders)
+    compiled = _compile_once(
+        (plan, lookup, len(values), joined),
+        lambda: plan.model._default_manager.filter(**{f"{lookup}__in": placeholders}).values(*columns),
+        params_must_be=placeholders,
+    )
     return _run(compiled, values)
 
 
@@ -264,8 +279,10 @@ def first_page(serializer_class, queryset: QuerySet, ordering, limit: int, shape
     from: its SQL is compiled on the first request and reused, so it must be the same on every request."""
     if queryset.query.has_filters():
         raise ImproperlyConfigured("first_page() is for the unfiltered list only")
-    compiled = _compile_once((shape, plan_for(serializer_class), tuple(ordering), limit),
-                             lambda: rows(serializer_class, queryset).order_by(*ordering)[:limit])
+    compiled = _compile_once(
+        (shape, plan_for(serializer_class), tuple(ordering), limit),
+        lambda: rows(serializer_class, queryset).order_by(*ordering)[:limit],
+    )
     return _run(compiled, compiled.params)
 
 
@@ -296,8 +313,11 @@ def _represent_row(plan: Plan, row: dict, joined=False, prefix="") -> dict:
             value = row[prefix + field.column]
             written[field.name] = None if value is None else field.convert(value)
         elif isinstance(field, NestedObject) and joined:
-            written[field.name] = None if row[prefix + field.column] is None else \
-                _represent_row(field.plan, row, True, prefix + field.join_prefix)
+            written[field.name] = (
+                None
+                if row[prefix + field.column] is None
+                else _represent_row(field.plan, row, True, prefix + field.join_prefix)
+            )
         else:
             written[field.name] = None  # filled in by _represent, for the whole page at once
     return written
@@ -325,8 +345,11 @@ _WALK_FURTHER_MOST = 10_000
 
 def _search_condition(query) -> SearchCondition | None:
     """The SearchCondition the query is filtered on (BoundedSearchFilter puts it there on PostgreSQL), or None."""
-    found = [child.lhs for child in query.where.children
-             if isinstance(child, Exact) and isinstance(child.lhs, SearchCondition)]
+    found = [
+        child.lhs
+        for child in query.where.children
+        if isinstance(child, Exact) and isinstance(child.lhs, SearchCondition)
+    ]
     return found[0] if len(found) == 1 and query.where.connector == AND and not query.where.negated else None
 
 
@@ -355,8 +378,16 @@ def _searched_page_sql(query, using: str):
     page of a plain ordered `.values()` list with one SearchCondition."""
     connection = connections[using]
     condition = _search_condition(query)
-    if condition is None or connection.vendor != "postgresql" or query.high_mark is None or not query.order_by \
-            or query.combinator or query.distinct or query.extra or not query.selected:
+    if (
+        condition is None
+        or connection.vendor != "postgresql"
+        or query.high_mark is None
+        or not query.order_by
+        or query.combinator
+        or query.distinct
+        or query.extra
+        or not query.selected
+    ):
         return None
     names = list(query.selected)
     if not all(isinstance(value, int) for value in query.selected.values()):
@@ -382,14 +413,17 @@ def _searched_page_sql(query, using: str):
     # The page's rows (its filters and cursor, not the search) with the search as a column instead, in no order
     # and unlimited: compiled once, and read by each of the three parts below.
     candidates = query.clone()
-    candidates.where.children = [child for child in candidates.where.children
-                                 if not (isinstance(child, Exact) and isinstance(child.lhs, SearchCondition))]
+    candidates.where.children = [
+        child
+        for child in candidates.where.children
+        if not (isinstance(child, Exact) and isinstance(child.lhs, SearchCondition))
+    ]
     candidates.clear_ordering(force=True)
     candidates.clear_limits()
     candidates.add_annotation(ExpressionWrapper(condition.q, output_field=BooleanField()), hit)
     compiler = candidates.get_compiler(using=using)
     candidates_sql, params = compiler.as_sql()
-    converters = compiler.get_converters([column for column, _, _ in compiler.select[:len(names)]])
+    converters = compiler.get_converters([column for column, _, _ in compiler.select[: len(names)]])
 
     columns = ", ".join(quote(name) for name in names)
     order = ", ".join(ordering)
@@ -397,12 +431,16 @@ def _searched_page_sql(query, using: str):
     further = max(min(_WALK_FURTHER * wanted, _WALK_FURTHER_MOST), first)
     # The planner's estimate of the table's rows, whatever the other filters (unknown, -1, before the table was ever
     # analyzed: then the bound on the further walk alone decides).
-    table_rows = (f"SELECT CASE WHEN reltuples < 0 THEN 'Infinity' ELSE reltuples END FROM pg_class "
-                  f"WHERE oid = '{quote(query.get_meta().db_table)}'::regclass")
+    table_rows = (
+        f"SELECT CASE WHEN reltuples < 0 THEN 'Infinity' ELSE reltuples END FROM pg_class "
+        f"WHERE oid = '{quote(query.get_meta().db_table)}'::regclass"
+    )
 
     def walk(rows: int) -> str:  # the page's matches among its first `rows` candidates, stopping once it has them
-        return (f"SELECT {columns} FROM ({candidates_sql} ORDER BY {positions} LIMIT {rows}) AS \"walk\" "
-                f"({columns}, {quote(hit)}) WHERE {quote(hit)} ORDER BY {order} LIMIT {wanted}")
+        return (
+            f'SELECT {columns} FROM ({candidates_sql} ORDER BY {positions} LIMIT {rows}) AS "walk" '
+            f"({columns}, {quote(hit)}) WHERE {quote(hit)} ORDER BY {order} LIMIT {wanted}"
+        )
 
     sql = (
         f'WITH "search_walk" AS MATERIALIZED ({walk(first)}), '

@@ -1,5 +1,6 @@
 """JSON out through orjson (the same bytes as DRF's JSONRenderer, several times faster on large lists), and
 the negotiation that picks it."""
+
 import orjson
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -38,7 +39,10 @@ class JsonFirstContentNegotiation(DefaultContentNegotiation):
     Any other Accept header is negotiated by DRF as before (and gets its 406 when nothing fits)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        if request.META.get("HTTP_ACCEPT", "*/*") == "*/*" and format_suffix is None \
-                and self.settings.URL_FORMAT_OVERRIDE not in request.query_params:
+        if (
+            request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            and format_suffix is None
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
             return renderers[0], renderers[0].media_type
         return super().select_renderer(request, renderers, format_suffix)

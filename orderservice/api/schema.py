@@ -1,4 +1,5 @@
 """drf-spectacular: how the schema describes this service."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -6,8 +7,11 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
 def document_api_once(endpoints):
     """Each operation once, as clients call it: under /api/ (/api/v1/ repeats it), without a trailing slash."""
-    return [(path.rstrip("/"), path_regex, method, callback)
-            for path, path_regex, method, callback in endpoints if not path.startswith("/api/v1/")]
+    return [
+        (path.rstrip("/"), path_regex, method, callback)
+        for path, path_regex, method, callback in endpoints
+        if not path.startswith("/api/v1/")
+    ]
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -15,8 +19,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer",
-                                                   bearer_format="JWT")
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Bearer", bearer_format="JWT"
+        )
 
 
 PROBLEM_SCHEMA = {
@@ -28,22 +33,27 @@ PROBLEM_SCHEMA = {
         "status": {"type": "integer", "example": 400},
         "detail": {"type": "string", "example": "Insufficient stock for product Laptop Computer"},
         "instance": {"type": "string", "example": "/api/orders"},
-        "errors": {"type": "object", "description": "Validation errors by field (dotted paths for nested fields)",
-                   "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                   "example": {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]}},
+        "errors": {
+            "type": "object",
+            "description": "Validation errors by field (dotted paths for nested fields)",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "example": {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]},
+        },
     },
     "required": ["type", "title", "status", "detail", "instance"],
 }
 
 
-ETAG_HEADER = {"schema": {"type": "string"}, "example": '"5d41402abc4b2a76b9719d911017c592"',
-               "description": "A strong validator of this representation: send it in If-Match or If-None-Match"}
+ETAG_HEADER = {
+    "schema": {"type": "string"},
+    "example": '"5d41402abc4b2a76b9719d911017c592"',
+    "description": "A strong validator of this representation: send it in If-Match or If-None-Match",
+}
 CONDITIONAL_HEADERS = {"If-Match", "If-None-Match"}
 
 
 def _header_parameter(name: str, description: str) -> dict:
-    return {"in": "header", "name": name, "required": False, "schema": {"type": "string"},
-            "description": description}
+    return {"in": "header", "name": name, "required": False, "schema": {"type": "string"}, "description": description}
 
 
 class PermissionDocumentingSchema(AutoSchema):
@@ -64,9 +74,11 @@ class PermissionDocumentingSchema(AutoSchema):
         if permission is None:
             rule = "**Permission:** any valid token."
         elif as_customer:
-            rule = (f"**Permission:** `{permission}`. Without it, a token acts as the customer linked to its subject "
-                    f"(`user_id`): only that customer's own objects (another's is a 404), and a 403 naming "
-                    f"`{permission}` for what a customer may not do.")
+            rule = (
+                f"**Permission:** `{permission}`. Without it, a token acts as the customer linked to its subject "
+                f"(`user_id`): only that customer's own objects (another's is a 404), and a 403 naming "
+                f"`{permission}` for what a customer may not do."
+            )
         else:
             rule = f"**Permission:** `{permission}` (a 403 without it)."
         operation["x-required-permission"] = permission
@@ -84,25 +96,40 @@ class PermissionDocumentingSchema(AutoSchema):
                 if code in responses:
                     responses[code].setdefault("headers", {})["ETag"] = ETAG_HEADER
         if method == "get" and action in single_object_actions:
-            operation.setdefault("parameters", []).append(_header_parameter(
-                "If-None-Match", 'The ETags of the copies the client holds ("…", W/"…" or *): a 304 without a body '
-                                 "when one of them is current"))
-            responses["304"] = {"description": "Not Modified: the client's copy is current (no body)",
-                                "headers": {"ETag": ETAG_HEADER}}
+            operation.setdefault("parameters", []).append(
+                _header_parameter(
+                    "If-None-Match",
+                    'The ETags of the copies the client holds ("…", W/"…" or *): a 304 without a body '
+                    "when one of them is current",
+                )
+            )
+            responses["304"] = {
+                "description": "Not Modified: the client's copy is current (no body)",
+                "headers": {"ETag": ETAG_HEADER},
+            }
         elif method in ("put", "patch", "delete") and action in single_object_actions | {"destroy"}:
-            operation.setdefault("parameters", []).append(_header_parameter(
-                "If-Match", 'Optional: the ETag the client last read ("…", or * for any). Without it the write is '
-                            "unconditional; with one that is no longer current it is a 412 that changes nothing"))
-            responses["412"] = _problem("The resource has changed since the ETag in If-Match was read, and nothing "
-                                        "was changed: GET it again and retry")
+            operation.setdefault("parameters", []).append(
+                _header_parameter(
+                    "If-Match",
+                    'Optional: the ETag the client last read ("…", or * for any). Without it the write is '
+                    "unconditional; with one that is no longer current it is a 412 that changes nothing",
+                )
+            )
+            responses["412"] = _problem(
+                "The resource has changed since the ETag in If-Match was read, and nothing "
+                "was changed: GET it again and retry"
+            )
 
 
 def _problem(description: str, **headers) -> dict:
-    response = {"description": description,
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    response = {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     if headers:
-        response["headers"] = {name: {"schema": {"type": "string"}, "description": text}
-                               for name, text in headers.items()}
+        response["headers"] = {
+            name: {"schema": {"type": "string"}, "description": text} for name, text in headers.items()
+        }
     return response
 
 
@@ -115,14 +142,19 @@ def document_errors_and_headers(result, generator, request, public):
             responses = operation["responses"]
             parameters = operation.get("parameters", [])
             takes_input = "requestBody" in operation or any(
-                p["in"] in ("query", "header") and p["name"] not in CONDITIONAL_HEADERS for p in parameters)
+                p["in"] in ("query", "header") and p["name"] not in CONDITIONAL_HEADERS for p in parameters
+            )
             errors = {
-                "401": _problem("No token, or one that fails verification",
-                                **{"WWW-Authenticate": 'Bearer realm="order-service"[, error="invalid_token", …]'}),
+                "401": _problem(
+                    "No token, or one that fails verification",
+                    **{"WWW-Authenticate": 'Bearer realm="order-service"[, error="invalid_token", …]'},
+                ),
                 "429": _problem("Too many requests", **{"Retry-After": "Seconds to wait"}),
-                "503": _problem("The database or the User Service's signing keys cannot be reached right now; "
-                                "retry after Retry-After",
-                                **{"Retry-After": "Seconds to wait"}),
+                "503": _problem(
+                    "The database or the User Service's signing keys cannot be reached right now; "
+                    "retry after Retry-After",
+                    **{"Retry-After": "Seconds to wait"},
+                ),
             }
             if takes_input or method == "delete":
                 errors["400"] = _problem("Invalid input, or a business rule refused it (see `detail`)")
@@ -140,13 +172,18 @@ def document_errors_and_headers(result, generator, request, public):
             if "200" in responses and any(p["name"] == "cursor" for p in parameters):
                 responses["200"].setdefault("headers", {})["Link"] = {
                     "schema": {"type": "string"},
-                    "description": 'RFC 8288 links to the next and previous pages: <…?cursor=…>; rel="next"'}
+                    "description": 'RFC 8288 links to the next and previous pages: <…?cursor=…>; rel="next"',
+                }
             if "201" in responses:
-                responses["201"].setdefault("headers", {}).update({
-                    "Location": {"schema": {"type": "string", "format": "uri"}, "description": "The new resource"},
-                    "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
-                                            "description": "Present when this is a replay of an earlier request"},
-                })
+                responses["201"].setdefault("headers", {}).update(
+                    {
+                        "Location": {"schema": {"type": "string", "format": "uri"}, "description": "The new resource"},
+                        "Idempotent-Replayed": {
+                            "schema": {"type": "string", "enum": ["true"]},
+                            "description": "Present when this is a replay of an earlier request",
+                        },
+                    }
+                )
             for parameter in parameters:
                 if parameter["name"] == "limit" and parameter["in"] == "query":
                     parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}

@@ -1,4 +1,5 @@
 """Serializer pieces the resources share."""
+
 import copy
 
 from django.db import IntegrityError, transaction
@@ -12,8 +13,10 @@ class InputSerializer(serializers.Serializer):
     attributes set on the copy). Nested serializers are still deep-copied, as DRF does."""
 
     def get_fields(self):
-        return {name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
-                for name, field in self._declared_fields.items()}
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
 
 
 class UniqueFieldsSaveMixin:
@@ -33,9 +36,11 @@ class UniqueFieldsSaveMixin:
     def _taken_fields(self, saved: dict) -> dict:
         model, values = self.Meta.model, {**self.validated_data, **saved}
         others = model.objects.exclude(pk=self.instance.pk) if self.instance else model.objects.all()
-        taken = {field: [serializers.ErrorDetail(message, code="unique")]
-                 for field, (lookup, message) in self.unique_fields.items()
-                 if values.get(field) is not None and others.filter(**{f"{field}__{lookup}": values[field]}).exists()}
+        taken = {
+            field: [serializers.ErrorDetail(message, code="unique")]
+            for field, (lookup, message) in self.unique_fields.items()
+            if values.get(field) is not None and others.filter(**{f"{field}__{lookup}": values[field]}).exists()
+        }
         if not taken:  # the other row is gone again: name the first unique field
             field, (_, message) = next(iter(self.unique_fields.items()))
             taken = {field: [serializers.ErrorDetail(message, code="unique")]}

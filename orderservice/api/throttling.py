@@ -5,6 +5,7 @@ DRF's own throttles read a list from the cache, append and write it back: two wo
 Here each request is one atomic increment of the caller's counter for the current window (Redis INCR; the
 database cache's `incr` locks its row, see orderservice/cache.py), so the N+1st request is refused exactly.
 """
+
 import logging
 import time
 

@@ -1,4 +1,5 @@
 """The base views the resources share: reads through the fast read path, and the one base viewset."""
+
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404
@@ -6,13 +7,13 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from orderservice.api import conditional, read_path
+from orderservice.api.idempotency import idempotent
+from orderservice.api.pagination import FetchedFirstPage
 from orderservice.auth.permissions import DeclaredRules, note_outside_own_objects
 from orderservice.domain.limits import as_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import business_event, changed_values
-from orderservice.api.idempotency import idempotent
-from orderservice.api.pagination import FetchedFirstPage
-from orderservice.api import conditional, read_path
 
 
 class FastReadMixin(DeclaredRules):
@@ -130,8 +131,12 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     @transaction.atomic
     def perform_update(self, serializer):
         super().perform_update(serializer)
-        self.record("updated", serializer.instance.pk, fields=sorted(serializer.validated_data),
-                    details={"changed": changed_values(serializer.data, serializer.validated_data)})
+        self.record(
+            "updated",
+            serializer.instance.pk,
+            fields=sorted(serializer.validated_data),
+            details={"changed": changed_values(serializer.data, serializer.validated_data)},
+        )
 
     @transaction.atomic
     def perform_destroy(self, instance):

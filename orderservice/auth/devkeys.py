@@ -3,6 +3,7 @@
 The private key lives in a git-ignored file (JWT_DEV_KEY_FILE, default `.dev-keys/jwt-signing-key.pem`).
 The service trusts its public half only when ENVIRONMENT is not production.
 """
+
 import base64
 import hashlib
 import json
@@ -35,8 +36,9 @@ def load_or_create_private_key(path: Path) -> rsa.RSAPrivateKey:
     if key is None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             file.write(pem)

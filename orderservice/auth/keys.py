@@ -7,6 +7,7 @@ the User Service), and cannot tell "the key set is unreachable" (503, retry) fro
 Whoever answers the JWKS URL can sign any token, so the fetch follows no redirect to another origin, and a
 published key is used only if it is strong enough and published for signing with the token's algorithm.
 """
+
 import json
 import logging
 import threading
@@ -63,8 +64,9 @@ class PublishedKey:
     algorithm: str | None = None
 
     def verifies(self, algorithm: str) -> bool:
-        return (self.algorithm in (None, algorithm)
-                and isinstance(self.key, KEY_TYPES_BY_ALGORITHM_PREFIX[algorithm[:2]]))
+        return self.algorithm in (None, algorithm) and isinstance(
+            self.key, KEY_TYPES_BY_ALGORITHM_PREFIX[algorithm[:2]]
+        )
 
 
 def public_keys_from_jwks(document: object) -> dict[str, PublishedKey]:
@@ -98,8 +100,9 @@ def _why_unusable(jwk: dict, key: object) -> str | None:
         return f"RSA key of {key.key_size} bits (at least {MIN_RSA_KEY_BITS})"
     if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in EC_CURVES:
         return f"EC curve {key.curve.name} (only P-256, P-384, P-521)"
-    if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
-                            ed448.Ed448PublicKey)):
+    if not isinstance(
+        key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
+    ):
         return f"not a signing key type ({type(key).__name__})"
     return None
 
@@ -116,17 +119,24 @@ class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, request, fp, code, msg, headers, newurl):
         if _origin(newurl) != _origin(request.full_url):
             fp.close()
-            raise urllib.error.HTTPError(request.full_url, code, f"redirect to another origin ({newurl}) refused",
-                                         headers, None)
+            raise urllib.error.HTTPError(
+                request.full_url, code, f"redirect to another origin ({newurl}) refused", headers, None
+            )
         return super().redirect_request(request, fp, code, msg, headers, newurl)
 
 
 def _jwks_opener() -> urllib.request.OpenerDirector:
     """http(s) only: unlike urlopen's default opener, no file:, ftp: or data: URLs, and no cross-origin redirects."""
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler(), urllib.request.UnknownHandler(), urllib.request.HTTPHandler(),
-                    urllib.request.HTTPSHandler(), urllib.request.HTTPDefaultErrorHandler(), SameOriginRedirects(),
-                    urllib.request.HTTPErrorProcessor()):
+    for handler in (
+        urllib.request.ProxyHandler(),
+        urllib.request.UnknownHandler(),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        SameOriginRedirects(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
         opener.add_handler(handler)
     return opener
 
@@ -168,7 +178,8 @@ class KeySet:
         """The keys of the last successful fetch, unless they are more than `stale_max_seconds` past their
         refresh time: a User Service unreachable that long may have withdrawn any of them."""
         if self._fetched_at is None or time.monotonic() - self._fetched_at > (
-                self.settings.cache_seconds + self.settings.stale_max_seconds):
+            self.settings.cache_seconds + self.settings.stale_max_seconds
+        ):
             return {}
         return self._keys
 
@@ -188,8 +199,9 @@ class KeySet:
             keys = public_keys_from_jwks(self._fetch())
         except (OSError, ValueError) as error:  # unreachable, timed out, HTTP error, not JSON, not a JWKS
             self._last_fetch_failed = True
-            logger.warning("jwks: fetch from %s failed (%s); keeping %d known key(s)",
-                           self.settings.url, error, len(self._keys))
+            logger.warning(
+                "jwks: fetch from %s failed (%s); keeping %d known key(s)", self.settings.url, error, len(self._keys)
+            )
             return
         self._keys, self._fetched_at, self._last_fetch_failed = keys, time.monotonic(), False
         logger.info("jwks: fetched %d key(s) from %s", len(keys), self.settings.url)

@@ -11,6 +11,7 @@ Each view states its rule next to itself (CONTRACT.md section 5a):
   linked to (`Customer.user_id`); the view's `get_queryset` then holds only that customer's objects, so
   another customer's object is a 404.
 """
+
 from functools import lru_cache
 
 import structlog
@@ -43,8 +44,10 @@ def parse_role_grants(text: str) -> dict[str, frozenset[str]]:
             grants[role.strip()] = ALL_PERMISSIONS
             continue
         if unknown := permissions - ALL_PERMISSIONS:
-            raise ValueError(f"unknown permission(s) {', '.join(sorted(unknown))} for role {role.strip()!r} "
-                             f"(known: {', '.join(sorted(ALL_PERMISSIONS))}, or *)")
+            raise ValueError(
+                f"unknown permission(s) {', '.join(sorted(unknown))} for role {role.strip()!r} "
+                f"(known: {', '.join(sorted(ALL_PERMISSIONS))}, or *)"
+            )
         grants[role.strip()] = frozenset(permissions)
     return grants
 
@@ -68,8 +71,9 @@ def refuse(request, permission: str, detail: str) -> PermissionDenied:
 
 def note_outside_own_objects(request, object_id) -> None:
     """A customer asked for an object that is not its own (or does not exist): answered 404, logged and counted."""
-    logger.warning("authz: not among the caller's own objects", object_id=str(object_id), method=request.method,
-                   path=request.path)
+    logger.warning(
+        "authz: not among the caller's own objects", object_id=str(object_id), method=request.method, path=request.path
+    )
     metrics.AUTHORIZATION_REFUSALS.labels("own-objects").inc()
 
 

@@ -6,6 +6,7 @@ gets our key lookup (`orderservice.auth.keys`) and stricter header checks, its T
 names, and its authentication class says why a token failed (RFC 6750) and answers 503 while the keys
 cannot be fetched.
 """
+
 import logging
 import threading
 import time
@@ -99,12 +100,21 @@ class UserServiceTokenBackend(TokenBackend):
         if not key.verifies(algorithm):
             raise TokenRefused(f"key {kid!r} is not published for {algorithm}")
         try:
-            claims = jwt.decode(token, key.key, algorithms=[algorithm], audience=self.audience, issuer=self.issuer,
-                                leeway=self.get_leeway(), options={"require": ["exp"]})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.get_leeway(),
+                options={"require": ["exp"]},
+            )
         except jwt.ExpiredSignatureError:
             raise TokenRefused("expired", "The access token expired") from None
         except jwt.ImmatureSignatureError:
-            raise TokenRefused("not valid yet (nbf or iat in the future)", "The access token is not valid yet") from None
+            raise TokenRefused(
+                "not valid yet (nbf or iat in the future)", "The access token is not valid yet"
+            ) from None
         except jwt.InvalidTokenError as error:  # bad signature, audience, issuer, missing exp, bad claim types …
             raise TokenRefused(f"{type(error).__name__}: {error}") from None
         return Verification(claims, kid, key)
@@ -167,13 +177,15 @@ def user_service_token_backend() -> UserServiceTokenBackend:
     jwt_settings = simplejwt_settings.api_settings
     return UserServiceTokenBackend(
         algorithms=settings.JWT_ALGORITHMS,
-        key_set=KeySet(KeySetSettings(
-            url=jwt_settings.JWK_URL,
-            cache_seconds=settings.JWKS_CACHE_SECONDS,
-            refresh_cooldown_seconds=settings.JWKS_REFRESH_COOLDOWN_SECONDS,
-            fetch_timeout_seconds=settings.JWKS_FETCH_TIMEOUT_SECONDS,
-            stale_max_seconds=settings.JWKS_STALE_MAX_SECONDS,
-        )),
+        key_set=KeySet(
+            KeySetSettings(
+                url=jwt_settings.JWK_URL,
+                cache_seconds=settings.JWKS_CACHE_SECONDS,
+                refresh_cooldown_seconds=settings.JWKS_REFRESH_COOLDOWN_SECONDS,
+                fetch_timeout_seconds=settings.JWKS_FETCH_TIMEOUT_SECONDS,
+                stale_max_seconds=settings.JWKS_STALE_MAX_SECONDS,
+            )
+        ),
         development_key_file=settings.JWT_DEV_KEY_FILE,
         audience=jwt_settings.AUDIENCE,
         issuer=jwt_settings.ISSUER,

@@ -1,5 +1,6 @@
 """Who is acting, as the stock ledger records it: the token's subject in the API, "admin:<username>" in the admin,
 "system" anywhere else (management commands, fixtures); and the request being served."""
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 

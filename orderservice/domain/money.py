@@ -1,4 +1,5 @@
 """Money: decimal amounts with two places, rounded half-up to the cent, and the largest amount stored exactly."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection

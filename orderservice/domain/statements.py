@@ -11,9 +11,10 @@ each has its own connection), and from then on only run it with new values:
   compiled parameters that are stand-ins are replaced by that run's values, the others (constants the ORM adds)
   kept. The write-side twin of the read path's compiled queries (orderservice/api/read_path.py).
 """
+
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
@@ -65,7 +66,8 @@ def _compile(model, fields, objs, connection) -> tuple[str, bool, bool]:
     query.insert_values(fields, objs)
     compiler = query.get_compiler(connection=connection)
     returns_pk = connection.features.can_return_rows_from_bulk_insert or (
-        len(objs) == 1 and connection.features.can_return_columns_from_insert)
+        len(objs) == 1 and connection.features.can_return_columns_from_insert
+    )
     if returns_pk:
         compiler.returning_fields = [model._meta.pk]
     elif len(objs) > 1:
@@ -75,8 +77,11 @@ def _compile(model, fields, objs, connection) -> tuple[str, bool, bool]:
         raise ImproperlyConfigured(f"{model.__name__}: {len(objs)} rows do not compile to one INSERT")
     [(sql, params)] = statements
     # PostgreSQL's compiler sends several rows as one array per column (INSERT … SELECT * FROM UNNEST(…)).
-    by_column = len(objs) > 1 and len(params) == len(fields) and all(
-        isinstance(column, list) and len(column) == len(objs) for column in params)
+    by_column = (
+        len(objs) > 1
+        and len(params) == len(fields)
+        and all(isinstance(column, list) and len(column) == len(objs) for column in params)
+    )
     if by_column:
         return sql, returns_pk, True
     if len(params) != len(objs) * len(fields):
@@ -99,7 +104,7 @@ class Slots:
     def moment(self, name, model: type[Model], field_name: str) -> datetime:
         """A distinct date-time standing in for the value `name` of the field `model.field_name`."""
         self._next -= 1
-        moment = datetime(1901, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=-self._next)
+        moment = datetime(1901, 1, 1, tzinfo=UTC) + timedelta(microseconds=-self._next)
         self._register(name, db_value(model, field_name, moment))
         return moment
 
@@ -119,8 +124,9 @@ class _Compiled:
     def __init__(self, compiler, sql: str, params, slots: Slots, converters=None):
         self.compiler, self.sql, self.converters = compiler, sql, converters
         # Each parameter: (name, None) where a run's value goes, (None, constant) where the ORM's constant stays.
-        self.template = [(slots.names[param], None) if _is_stand_in(param, slots) else (None, param)
-                         for param in params]
+        self.template = [
+            (slots.names[param], None) if _is_stand_in(param, slots) else (None, param) for param in params
+        ]
         if {name for name, _ in self.template if name is not None} != set(slots.names.values()):
             raise ImproperlyConfigured(f"not every stand-in is a parameter of {sql}")
 
@@ -147,13 +153,15 @@ def _once(shape, compile_: Callable[[], _Compiled]) -> _Compiled:
 def select(shape, build: Callable[[Slots], QuerySet], values: dict) -> list[tuple]:
     """The rows of `build(slots).values_list(…)` with `values` (by slot name) in place of the stand-ins,
     converted as the ORM converts them; its SQL compiled the first time `shape` is seen."""
+
     def compile_():
         slots = Slots()
         queryset = build(slots)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        return _Compiled(compiler, sql, params, slots,
-                         compiler.get_converters([column for column, _, _ in compiler.select]))
+        return _Compiled(
+            compiler, sql, params, slots, compiler.get_converters([column for column, _, _ in compiler.select])
+        )
 
     compiled = _once(shape, compile_)
     with compiled.run(values) as cursor:
@@ -164,6 +172,7 @@ def select(shape, build: Callable[[Slots], QuerySet], values: dict) -> list[tupl
 def update(shape, build: Callable[[Slots], tuple[QuerySet, dict]], values: dict) -> int:
     """`queryset.update(**changes)` for `(queryset, changes) = build(slots)`, with `values` in place of the
     stand-ins; the number of rows changed."""
+
     def compile_():
         slots = Slots()
         queryset, changes = build(slots)

@@ -2,6 +2,7 @@
 and no Unicode bidirectional overrides or isolates, which can make a name display as something it is not;
 multi-line fields (addresses, descriptions, notes) may also hold line breaks and tabs. Models carry these
 validators, so the API's serializers and the admin's forms refuse the same text."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -27,5 +28,6 @@ def multi_line_text(value: str) -> None:
     """Line breaks (CR, LF) and tabs allowed; no other control character and no bidirectional override."""
     found = _REFUSED_IN_MULTI_LINE.search(value)
     if found:
-        _refuse(found, "Must be text without control characters (line breaks and tabs are fine) or bidirectional "
-                       "overrides")
+        _refuse(
+            found, "Must be text without control characters (line breaks and tabs are fine) or bidirectional overrides"
+        )

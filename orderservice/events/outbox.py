@@ -8,6 +8,7 @@ An event's `fields` go to its data and its log line; `details` (personal or bulk
 values) go to the data only, `log_only` (who in the admin) to the log line only. Log lines never hold tokens,
 passwords or email addresses. The catalogue (orderservice.events.catalogue) lists every type's data.
 """
+
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -42,8 +43,7 @@ def changed_values(shown: dict, fields) -> dict:
     return {name: shown[name] for name in sorted(fields) if name in shown}
 
 
-def business_event(event_type: str, *, details: dict | None = None, log_only: dict | None = None,
-                   **fields) -> None:
+def business_event(event_type: str, *, details: dict | None = None, log_only: dict | None = None, **fields) -> None:
     """Record one event, e.g. business_event("order.status_changed", order_id=7, from_status=…, to_status=…)."""
     record_events([Event(event_type, fields, details or {}, log_only or {})])
 
@@ -52,10 +52,19 @@ def record_events(events: list[Event]) -> None:
     """Write the events' outbox rows (one INSERT) in the current transaction, which the caller must have
     opened with the change; log and count them once it commits (a change rolled back reports nothing)."""
     actor, request_id, now = current_actor(), current_request_id(), timezone.now()
-    statements.insert([
-        OutboxEvent(type=event.type, subject=event.subject, data={**event.fields, **event.details},
-                    actor=actor, request_id=request_id, occurred_at=now)
-        for event in events])
+    statements.insert(
+        [
+            OutboxEvent(
+                type=event.type,
+                subject=event.subject,
+                data={**event.fields, **event.details},
+                actor=actor,
+                request_id=request_id,
+                occurred_at=now,
+            )
+            for event in events
+        ]
+    )
     for event in events:
         transaction.on_commit(partial(_emit, event.type, {**event.fields, **event.log_only}))
 

@@ -9,6 +9,7 @@ While the broker or the database is unreachable it retries with a growing pause 
 are taken meanwhile and their events wait in the outbox. Rows published longer than EVENTS_RETENTION_DAYS ago are
 deleted; without EVENTS_BROKER_URL nothing is published and every row is kept that long (the audit trail).
 """
+
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,11 +27,13 @@ from orderservice.models import OutboxEvent
 
 logger = structlog.get_logger("orderservice.events.relay")
 
-EVENTS_PUBLISHED = Counter("orderservice_events_published_total", "Outbox events the broker confirmed, by type",
-                           ["type"])
+EVENTS_PUBLISHED = Counter(
+    "orderservice_events_published_total", "Outbox events the broker confirmed, by type", ["type"]
+)
 EVENTS_PUBLISH_FAILURES = Counter(
     "orderservice_events_publish_failures_total",
-    "Rounds of the relay that failed (broker or database unreachable, a message refused); each is retried")
+    "Rounds of the relay that failed (broker or database unreachable, a message refused); each is retried",
+)
 
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 30.0  # seconds between retries while the broker or the database is down
 IDLE_PAUSE = 0.5  # seconds between looks at an empty outbox
@@ -40,17 +43,20 @@ TRIM_BATCH = 5_000  # rows per DELETE, so that trimming never holds a long trans
 
 def cloud_event(row: OutboxEvent) -> bytes:
     """The row as a CloudEvents 1.0 structured-mode JSON message."""
-    return orjson.dumps({
-        "specversion": "1.0",
-        "id": str(row.event_id),
-        "source": settings.EVENTS_SOURCE,
-        "type": row.type,
-        "subject": row.subject,
-        "time": row.occurred_at,
-        "datacontenttype": "application/json",
-        "requestid": row.request_id or None,  # an extension attribute: the X-Request-ID that caused it
-        "data": row.data,
-    }, option=orjson.OPT_UTC_Z)
+    return orjson.dumps(
+        {
+            "specversion": "1.0",
+            "id": str(row.event_id),
+            "source": settings.EVENTS_SOURCE,
+            "type": row.type,
+            "subject": row.subject,
+            "time": row.occurred_at,
+            "datacontenttype": "application/json",
+            "requestid": row.request_id or None,  # an extension attribute: the X-Request-ID that caused it
+            "data": row.data,
+        },
+        option=orjson.OPT_UTC_Z,
+    )
 
 
 def waiting_events() -> tuple[int, float]:
@@ -83,9 +89,13 @@ def publishable(rows: list[OutboxEvent]) -> list[OutboxEvent]:
     if not rows:
         return rows
     taken = {row.position for row in rows}
-    held = (OutboxEvent.objects.filter(published_at__isnull=True, subject__in={row.subject for row in rows},
-                                       position__lt=max(taken))
-            .exclude(position__in=taken).values_list("subject", "position"))
+    held = (
+        OutboxEvent.objects.filter(
+            published_at__isnull=True, subject__in={row.subject for row in rows}, position__lt=max(taken)
+        )
+        .exclude(position__in=taken)
+        .values_list("subject", "position")
+    )
     first_held: dict[str, int] = {}
     for subject, position in held:
         first_held[subject] = min(position, first_held.get(subject, position))
@@ -151,8 +161,11 @@ class ConfirmedPublisher:
 
     def _on_confirm(self, frame) -> None:
         method = frame.method
-        confirmed = ({tag for tag in self._unconfirmed if tag <= method.delivery_tag} if method.multiple
-                     else {method.delivery_tag})
+        confirmed = (
+            {tag for tag in self._unconfirmed if tag <= method.delivery_tag}
+            if method.multiple
+            else {method.delivery_tag}
+        )
         self._unconfirmed -= confirmed
         if isinstance(method, pika.spec.Basic.Ack):
             self._acked |= confirmed
@@ -224,8 +237,11 @@ class Relay:
                         close_old_connections()  # a broken connection is replaced in the next round
                     if once:
                         raise
-                    logger.warning("events.relay_failed", error=f"{type(error).__name__}: {error or 'no answer'}",
-                                   retry_in_seconds=pause)
+                    logger.warning(
+                        "events.relay_failed",
+                        error=f"{type(error).__name__}: {error or 'no answer'}",
+                        retry_in_seconds=pause,
+                    )
                     self.stop.wait(pause)
                     pause = min(pause * 2, LONGEST_PAUSE)
                     continue
@@ -242,11 +258,11 @@ class Relay:
         waiting = OutboxEvent.objects.filter(published_at__isnull=True).order_by("position")
         if connection.features.has_select_for_update_skip_locked:
             with transaction.atomic(durable=True):
-                batch = list(waiting.select_for_update(skip_locked=True)[:self.batch_size])
+                batch = list(waiting.select_for_update(skip_locked=True)[: self.batch_size])
                 rows = publishable(batch)
                 published, problem = self._publish(publisher, rows)
         else:
-            batch = rows = list(waiting[:self.batch_size])
+            batch = rows = list(waiting[: self.batch_size])
             published, problem = self._publish(publisher, rows)
         _count(published)  # committed
         if problem:  # the round fails after marking what the broker did confirm: the rest is tried again
@@ -259,13 +275,27 @@ class Relay:
         waiting, to be tried again after a pause: a refused message is retried, not skipped)."""
         if not rows:
             return rows, None
-        accepted, problem = publisher.publish([(row.type, cloud_event(row), pika.BasicProperties(
-            content_type="application/cloudevents+json", delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=str(row.event_id), type=row.type, app_id=settings.EVENTS_SOURCE)) for row in rows])
+        accepted, problem = publisher.publish(
+            [
+                (
+                    row.type,
+                    cloud_event(row),
+                    pika.BasicProperties(
+                        content_type="application/cloudevents+json",
+                        delivery_mode=pika.DeliveryMode.Persistent,
+                        message_id=str(row.event_id),
+                        type=row.type,
+                        app_id=settings.EVENTS_SOURCE,
+                    ),
+                )
+                for row in rows
+            ]
+        )
         published = [row for row, ok in zip(rows, accepted) if ok]
         if published:
             OutboxEvent.objects.filter(position__in=[row.position for row in published]).update(
-                published_at=timezone.now())
+                published_at=timezone.now()
+            )
         return published, problem
 
     # --- Broker -----------------------------------------------------------------------------------------------
@@ -316,5 +346,8 @@ class OutboxCollector:
 
         count, age = waiting_events()
         yield GaugeMetricFamily("orderservice_events_waiting", "Outbox events not yet published", value=count)
-        yield GaugeMetricFamily("orderservice_events_oldest_waiting_seconds",
-                                "Age of the oldest outbox event not yet published (0 when none)", value=age)
+        yield GaugeMetricFamily(
+            "orderservice_events_oldest_waiting_seconds",
+            "Age of the oldest outbox event not yet published (0 when none)",
+            value=age,
+        )

@@ -1,5 +1,6 @@
 """The database cache's table (settings CACHES, used when no Redis is configured), made by `migrate` so that no
 deployment step can be forgotten; `createcachetable` does nothing when it exists."""
+
 from django.core.management import call_command
 from django.db import migrations
 

@@ -1,5 +1,6 @@
 """Liveness (`/health`: the process answers) and readiness (`/health/ready`: it can serve, its database and
 cache answer). A load balancer sends traffic only to ready instances; an orchestrator restarts dead ones."""
+
 import logging
 
 from django.conf import settings

@@ -4,6 +4,7 @@ of the request being served.
 
 No Django imports here: gunicorn.conf.py renders gunicorn's own lines with the same formatter.
 """
+
 import logging
 import os
 import sys
@@ -49,15 +50,19 @@ def _renderers(json: bool) -> list:
     if json:
         return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(_orjson_dumps)]
     # Plain tracebacks: rich ones would print local variables, tokens among them.
-    return [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), sort_keys=False,
-                                          exception_formatter=structlog.dev.plain_traceback)]
+    return [
+        structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), sort_keys=False, exception_formatter=structlog.dev.plain_traceback
+        )
+    ]
 
 
 def structured_formatter(json: bool) -> structlog.stdlib.ProcessorFormatter:
     """Renders standard-library records as one JSON object or one readable line each."""
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED_PROCESSORS,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_renderers(json)])
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_renderers(json)],
+    )
 
 
 def logging_config(*, level: str, json: bool, log_sql: bool = False) -> dict:

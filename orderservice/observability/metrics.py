@@ -6,6 +6,7 @@ Under gunicorn each worker writes its numbers to files in PROMETHEUS_MULTIPROC_D
 every start an empty one) and /metrics adds up all of them, whichever worker answers. With EVENTS_BROKER_URL set,
 it also shows the outbox's backlog (orderservice.events.relay).
 """
+
 import hmac
 import logging
 import os
@@ -14,8 +15,15 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 from orderservice.api.problems import problem_response
 
@@ -27,17 +35,23 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 REQUEST_DURATION = Histogram(
-    "orderservice_http_request_duration_seconds", "HTTP requests by view, method and status, and how long they took",
-    ["view", "method", "status"])
+    "orderservice_http_request_duration_seconds",
+    "HTTP requests by view, method and status, and how long they took",
+    ["view", "method", "status"],
+)
 BUSINESS_EVENTS = Counter(
-    "orderservice_business_events_total", "Business events by name, e.g. order.created", ["event"])
+    "orderservice_business_events_total", "Business events by name, e.g. order.created", ["event"]
+)
 STOCK_MOVEMENTS = Counter(
     "orderservice_stock_movements_total",
-    "Stock movements committed, by reason (initial, order.created, adjustment, …)", ["reason"])
+    "Stock movements committed, by reason (initial, order.created, adjustment, …)",
+    ["reason"],
+)
 AUTHORIZATION_REFUSALS = Counter(
     "orderservice_authorization_refusals_total",
     "Requests refused for a missing permission (by its name), or for another customer's object (own-objects)",
-    ["permission"])
+    ["permission"],
+)
 
 # Any other method is counted as "other": label values that clients choose would let them grow the metrics unbounded.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -1,4 +1,5 @@
 """Around every request: its id, one structured log line, and its count and duration in the metrics."""
+
 import secrets
 import time
 
@@ -38,8 +39,13 @@ class RequestObservabilityMiddleware:
             response[REQUEST_ID_HEADER] = request_id
             observe_request(request, response.status_code, seconds)
             # The path without its query string: filters such as ?email= would put personal data in the logs.
-            logger.info("request", method=request.method, path=request.path, status=response.status_code,
-                        duration_ms=round(seconds * 1000, 2))
+            logger.info(
+                "request",
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round(seconds * 1000, 2),
+            )
             return response
         finally:
             structlog.contextvars.clear_contextvars()

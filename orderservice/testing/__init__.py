@@ -2,6 +2,7 @@
 assertions on API answers and on what a refused request must leave as it was, the loopback JWKS server that
 signs their tokens, the live service in its own processes, and the admin's pages. Tests import from here;
 no test module imports another."""
+
 import pkgutil
 
 import pytest

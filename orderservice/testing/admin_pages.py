@@ -1,5 +1,6 @@
 """Admin pages in Django test-client tests: what a page's form would submit, the messages it shows, and how
 many queries it takes."""
+
 from html.parser import HTMLParser
 
 from django.db import connection

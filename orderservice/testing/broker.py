@@ -1,5 +1,6 @@
 """The real RabbitMQ on this machine (TEST_BROKER_URL, default amqp://guest:guest@127.0.0.1:5672/), seen as a
 consumer of the service's events sees it."""
+
 import json
 import os
 import time

@@ -2,26 +2,206 @@
 benchmark's data (bench/scale.py) and the data of the test that the lists' plans read indexes
 (orderservice/tests/test_list_indexes.py). Plain SQL strings, no Django: the benchmark runs it with psycopg."""
 
-FIRST_NAMES = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth",
-               "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen",
-               "Christopher", "Nancy", "Daniel", "Lisa", "Matthew", "Betty", "Anthony", "Margaret", "Mark", "Sandra",
-               "Donald", "Ashley", "Steven", "Kimberly", "Paul", "Emily", "Andrew", "Donna", "Joshua", "Michelle",
-               "Kenneth", "Carol", "Kevin", "Amanda", "Brian", "Dorothy", "George", "Melissa", "Timothy", "Deborah"]
-LAST_NAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-              "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
-              "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson",
-              "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores",
-              "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts",
-              "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes",
-              "Stewart", "Morris", "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper",
-              "Peterson", "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson"]
-ADJECTIVES = ["Compact", "Deluxe", "Ergonomic", "Portable", "Wireless", "Heavy-Duty", "Premium", "Classic", "Smart",
-              "Rugged", "Slim", "Modular", "Quiet", "Rapid", "Solar", "Vintage", "Foldable", "Digital", "Mini", "Pro"]
-NOUNS = ["Laptop", "Mouse", "Keyboard", "Chair", "Desk", "Monitor", "Headset", "Lamp", "Router", "Speaker",
-         "Camera", "Printer", "Tablet", "Charger", "Backpack", "Webcam", "Microphone", "Drive", "Cable", "Dock"]
-CATEGORIES = ["Electronics", "Furniture", "Office", "Audio", "Networking", "Storage", "Accessories", "Lighting",
-              "Cameras", "Printing", "Gaming", "Outdoor", "Kitchen", "Garden", "Sports", "Toys", "Books", "Health",
-              "Tools", "Travel"]
+FIRST_NAMES = [
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Christopher",
+    "Nancy",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Betty",
+    "Anthony",
+    "Margaret",
+    "Mark",
+    "Sandra",
+    "Donald",
+    "Ashley",
+    "Steven",
+    "Kimberly",
+    "Paul",
+    "Emily",
+    "Andrew",
+    "Donna",
+    "Joshua",
+    "Michelle",
+    "Kenneth",
+    "Carol",
+    "Kevin",
+    "Amanda",
+    "Brian",
+    "Dorothy",
+    "George",
+    "Melissa",
+    "Timothy",
+    "Deborah",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Gomez",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
+    "Parker",
+    "Cruz",
+    "Edwards",
+    "Collins",
+    "Reyes",
+    "Stewart",
+    "Morris",
+    "Morales",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Gutierrez",
+    "Ortiz",
+    "Morgan",
+    "Cooper",
+    "Peterson",
+    "Bailey",
+    "Reed",
+    "Kelly",
+    "Howard",
+    "Ramos",
+    "Kim",
+    "Cox",
+    "Ward",
+    "Richardson",
+]
+ADJECTIVES = [
+    "Compact",
+    "Deluxe",
+    "Ergonomic",
+    "Portable",
+    "Wireless",
+    "Heavy-Duty",
+    "Premium",
+    "Classic",
+    "Smart",
+    "Rugged",
+    "Slim",
+    "Modular",
+    "Quiet",
+    "Rapid",
+    "Solar",
+    "Vintage",
+    "Foldable",
+    "Digital",
+    "Mini",
+    "Pro",
+]
+NOUNS = [
+    "Laptop",
+    "Mouse",
+    "Keyboard",
+    "Chair",
+    "Desk",
+    "Monitor",
+    "Headset",
+    "Lamp",
+    "Router",
+    "Speaker",
+    "Camera",
+    "Printer",
+    "Tablet",
+    "Charger",
+    "Backpack",
+    "Webcam",
+    "Microphone",
+    "Drive",
+    "Cable",
+    "Dock",
+]
+CATEGORIES = [
+    "Electronics",
+    "Furniture",
+    "Office",
+    "Audio",
+    "Networking",
+    "Storage",
+    "Accessories",
+    "Lighting",
+    "Cameras",
+    "Printing",
+    "Gaming",
+    "Outdoor",
+    "Kitchen",
+    "Garden",
+    "Sports",
+    "Toys",
+    "Books",
+    "Health",
+    "Tools",
+    "Travel",
+]
 STATUSES = [("Pending", 0.10), ("Processing", 0.10), ("Shipped", 0.15), ("Delivered", 0.55), ("Cancelled", 0.10)]
 
 
@@ -34,9 +214,15 @@ def fill_statements(orders: int) -> list[str]:
     customers and products. Deterministic (ids, names, order numbers and lines come from the row number;
     dates, prices, stock and statuses from random() after setseed)."""
     customers = products = max(orders // 10, 10)
-    status_case = "CASE " + "".join(
-        f"WHEN r < {sum(share for _, share in STATUSES[:i + 1]):.2f} THEN '{name}' "
-        for i, (name, _) in enumerate(STATUSES[:-1])) + f"ELSE '{STATUSES[-1][0]}' END"
+    status_case = (
+        "CASE "
+        + "".join(
+            f"WHEN r < {sum(share for _, share in STATUSES[: i + 1]):.2f} THEN '{name}' "
+            for i, (name, _) in enumerate(STATUSES[:-1])
+        )
+        + f"ELSE '{STATUSES[-1][0]}' END"
+    )
+
     # Each order's two lines: products picked by multiplicative hashing of the order number (a spread, and the
     # same in both statements that need them), 1-3 of each.
     def line(k: int, g: str) -> str:  # the product of line k of order g
@@ -44,6 +230,7 @@ def fill_statements(orders: int) -> list[str]:
 
     def quantity(k: int, g: str) -> str:
         return (f"1 + {g} % 3", f"1 + ({g} / 3) % 3")[k]
+
     return [
         "SELECT setseed(0.42)",
         f"""INSERT INTO customers_customer (id, created_at, updated_at, first_name, last_name, email, phone, address)
@@ -75,20 +262,27 @@ def fill_statements(orders: int) -> list[str]:
                    s + round(s * 0.08, 2) + CASE WHEN s < 100 THEN 10 ELSE 0 END,
                    1 + (g * 31) % {customers}
             FROM (SELECT g, now() - random() * interval '1095 days' AS d, random() AS r,
-                         p1.price * ({quantity(0, 'g')}) + p2.price * ({quantity(1, 'g')}) AS s
+                         p1.price * ({quantity(0, "g")}) + p2.price * ({quantity(1, "g")}) AS s
                   FROM generate_series(1::bigint, {orders}) g
-                  JOIN products_product p1 ON p1.id = {line(0, 'g')}
-                  JOIN products_product p2 ON p2.id = {line(1, 'g')}) o
+                  JOIN products_product p1 ON p1.id = {line(0, "g")}
+                  JOIN products_product p2 ON p2.id = {line(1, "g")}) o
             ORDER BY g""",
         f"""INSERT INTO orders_orderitem (order_id, product_id, quantity, unit_price, total_price, created_at,
                                           updated_at)
             SELECT o.id, p.id, q, p.price, p.price * q, o.created_at, o.created_at
             FROM orders_order o,
-                 LATERAL (VALUES (1, {line(0, 'o.id')}, {quantity(0, 'o.id')}),
-                                 (2, {line(1, 'o.id')}, {quantity(1, 'o.id')})) AS l(k, product_id, q)
+                 LATERAL (VALUES (1, {line(0, "o.id")}, {quantity(0, "o.id")}),
+                                 (2, {line(1, "o.id")}, {quantity(1, "o.id")})) AS l(k, product_id, q)
             JOIN products_product p ON p.id = l.product_id
             ORDER BY o.id, l.k""",
-        *(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-          for table in ("customers_customer", "products_product", "products_stockmovement", "orders_order",
-                        "orders_orderitem")),
+        *(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            for table in (
+                "customers_customer",
+                "products_product",
+                "products_stockmovement",
+                "orders_order",
+                "orders_orderitem",
+            )
+        ),
     ]

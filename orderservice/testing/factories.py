@@ -1,5 +1,6 @@
 """Customers, products and orders for tests. Orders are placed, and moved along the lifecycle, through the
 real service, so stock and totals are always consistent."""
+
 from decimal import Decimal
 
 import factory

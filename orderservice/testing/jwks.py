@@ -4,6 +4,7 @@
 page instead of JSON), "empty" (a key set without keys), "hang" (accepts, never answers in time),
 "redirect" (302 from the JWKS path to `redirect_to`; any other path serves the keys).
 """
+
 import json
 import threading
 import time
@@ -28,8 +29,13 @@ class SigningKey:
         self.published = published or {}
 
     def public_jwk(self) -> dict:
-        jwk = {**json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key())),
-               "kid": self.kid, "use": "sig", "alg": "RS256", **self.published}
+        jwk = {
+            **json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key())),
+            "kid": self.kid,
+            "use": "sig",
+            "alg": "RS256",
+            **self.published,
+        }
         return {name: value for name, value in jwk.items() if value is not None}
 
     def sign(self, claims: dict, headers: dict | None = None) -> str:
@@ -40,8 +46,15 @@ def claims(subject: str | None = "test-user", **overrides) -> dict:
     """The claims the User Service puts in a staff member's token (role Admin: every permission); `overrides`
     replace or add claims, None removes one (`roles=None`: a token that acts as the customer `subject` is)."""
     now = int(time.time())
-    payload = {"sub": subject, "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + 600, "roles": ["Admin"],
-               **overrides}
+    payload = {
+        "sub": subject,
+        "aud": AUDIENCE,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + 600,
+        "roles": ["Admin"],
+        **overrides,
+    }
     return {name: value for name, value in payload.items() if value is not None}
 
 
@@ -102,7 +115,8 @@ class JWKSServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def token(self, subject: str | None = "test-user", key: SigningKey | None = None, headers: dict | None = None,
-              **overrides) -> str:
+    def token(
+        self, subject: str | None = "test-user", key: SigningKey | None = None, headers: dict | None = None, **overrides
+    ) -> str:
         """A token as the User Service issues it: RS256, `kid`, sub/aud/iss/iat/exp (see `claims`)."""
         return (key or self.keys[0]).sign(claims(subject, **overrides), headers)

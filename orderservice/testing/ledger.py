@@ -1,5 +1,6 @@
 """The stock ledger as the tests state it: every product's stock is the sum of its movements, and
 `check_stock` agrees."""
+
 from io import StringIO
 
 from django.core.management import call_command
@@ -25,9 +26,12 @@ def assert_ledger_adds_up() -> int:
 
 def movements_since(last_id: int) -> list[dict]:
     """The movements written after movement `last_id`, oldest first, as (product, change, reason, order, actor)."""
-    return [{"product_id": row[0], "change": row[1], "reason": row[2], "order_id": row[3], "actor": row[4]}
-            for row in StockMovement.objects.filter(pk__gt=last_id).order_by("pk")
-            .values_list("product_id", "change", "reason", "order_id", "actor")]
+    return [
+        {"product_id": row[0], "change": row[1], "reason": row[2], "order_id": row[3], "actor": row[4]}
+        for row in StockMovement.objects.filter(pk__gt=last_id)
+        .order_by("pk")
+        .values_list("product_id", "change", "reason", "order_id", "actor")
+    ]
 
 
 def last_movement_id() -> int:
@@ -42,8 +46,9 @@ def assert_ledger_adds_up_over_http(base_url: str, token: str, environment: dict
     assert status == 200
     read = 0
     for product in products:
-        status, movements = call(base_url, "GET", f"/api/products/{product['id']}/stock-movements?limit=1000", token,
-                                 headers=headers)
+        status, movements = call(
+            base_url, "GET", f"/api/products/{product['id']}/stock-movements?limit=1000", token, headers=headers
+        )
         assert status == 200 and len(movements) < 1000  # one page holds them all
         assert sum(movement["change"] for movement in movements) == product["stock_quantity"], product
         assert movements[0]["stock_after"] == product["stock_quantity"]  # newest first

@@ -11,12 +11,18 @@ PATH_TO = {
     "Cancelled": ["Cancelled"],
 }
 ALLOWED = {
-    ("Pending", "Processing"), ("Pending", "Cancelled"),
-    ("Processing", "Shipped"), ("Processing", "Cancelled"),
+    ("Pending", "Processing"),
+    ("Pending", "Cancelled"),
+    ("Processing", "Shipped"),
+    ("Processing", "Cancelled"),
     ("Shipped", "Delivered"),
 }
-REFUSED = sorted((current, wanted) for current in PATH_TO for wanted in PATH_TO
-                 if current != wanted and (current, wanted) not in ALLOWED)
+REFUSED = sorted(
+    (current, wanted)
+    for current in PATH_TO
+    for wanted in PATH_TO
+    if current != wanted and (current, wanted) not in ALLOWED
+)
 REFUSED_MESSAGES = {
     "Pending": "Cannot change status from Pending to {wanted}; allowed: Processing, Cancelled",
     "Processing": "Cannot change status from Processing to {wanted}; allowed: Shipped, Cancelled",

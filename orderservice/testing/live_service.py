@@ -1,5 +1,6 @@
 """The real service in its own processes, for tests that must cross process boundaries: gunicorn workers
 sharing one SQLite file, or several gunicorn instances sharing one PostgreSQL database."""
+
 import json
 import os
 import shutil
@@ -33,20 +34,29 @@ def free_port() -> int:
 
 def service_environment(database_url: str, jwks_url: str, **extra) -> dict:
     return {
-        "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-        "DATABASE_URL": database_url, "JWT_JWKS_URL": jwks_url, "JWT_AUDIENCE": AUDIENCE, "JWT_ISSUER": ISSUER,
-        "ENVIRONMENT": "development", "DEBUG": "false", "LOG_LEVEL": "WARNING", **extra,
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DATABASE_URL": database_url,
+        "JWT_JWKS_URL": jwks_url,
+        "JWT_AUDIENCE": AUDIENCE,
+        "JWT_ISSUER": ISSUER,
+        "ENVIRONMENT": "development",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        **extra,
     }
 
 
 def manage(environment: dict, *arguments: str) -> str:
     """Run a management command against the service's database; its output (a non-zero exit raises, with what
     the command wrote to stderr)."""
-    result = subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=environment,
-                            capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=environment, capture_output=True, timeout=120
+    )
     if result.returncode:
-        raise RuntimeError(f"manage.py {' '.join(arguments)} exited with {result.returncode}:\n"
-                           f"{result.stderr.decode()[-3000:]}")
+        raise RuntimeError(
+            f"manage.py {' '.join(arguments)} exited with {result.returncode}:\n{result.stderr.decode()[-3000:]}"
+        )
     return result.stdout.decode()
 
 
@@ -82,9 +92,18 @@ class Gunicorn:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "orderservice.wsgi:application"],
-                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                env={**environment, "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
-                     "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)})
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={
+                    **environment,
+                    "HOST": "127.0.0.1",
+                    "PORT": str(self.port),
+                    "WEB_CONCURRENCY": str(workers),
+                    "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
+                },
+            )
         try:
             self._wait_until_healthy()
             self._wait_until_every_worker_serves(workers)
@@ -100,8 +119,15 @@ class Gunicorn:
         counts = []
         for path in sorted(self.metrics_dir.glob("histogram_*.db")):
             samples = [sample for metric in MultiProcessCollector.merge([str(path)]) for sample in metric.samples]
-            counts.append(int(sum(sample.value for sample in samples
-                                  if sample.name.endswith("_count") and sample.labels["view"] == view)))
+            counts.append(
+                int(
+                    sum(
+                        sample.value
+                        for sample in samples
+                        if sample.name.endswith("_count") and sample.labels["view"] == view
+                    )
+                )
+            )
         return counts
 
     def _wait_until_every_worker_serves(self, workers: int, seconds: float = 30) -> None:
@@ -138,12 +164,17 @@ class Gunicorn:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def call(base_url: str, method: str, path: str, token: str, body: dict | None = None,
-         headers: dict | None = None) -> tuple[int, object]:
+def call(
+    base_url: str, method: str, path: str, token: str, body: dict | None = None, headers: dict | None = None
+) -> tuple[int, object]:
     """One HTTP request; returns (status, parsed JSON body or None). Never raises for an HTTP status."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base_url}{path}", data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             status, payload = response.status, response.read()

@@ -1,7 +1,8 @@
 """The three resources as the tests that cover them all at once see them: where each lives, how to make a
 row and a body, what its fields require, and how GET shows a row."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.db import models
 
@@ -36,25 +37,46 @@ class Resource:
 
 
 CUSTOMERS = Resource(
-    "customers", Customer, CustomerFactory, new=lambda: NEW_CUSTOMER, change=NEW_CUSTOMER,
+    "customers",
+    Customer,
+    CustomerFactory,
+    new=lambda: NEW_CUSTOMER,
+    change=NEW_CUSTOMER,
     patch={"phone": "+1999", "last_name": "Roe"},
     limits={"first_name": 100, "last_name": 100, "phone": 20, "address": 500},
-    required=("first_name", "last_name", "email"), required_by_put=("first_name", "last_name", "email"),
+    required=("first_name", "last_name", "email"),
+    required_by_put=("first_name", "last_name", "email"),
     required_texts=("first_name", "last_name"),
-    json=customer_json, not_found="Customer not found")
+    json=customer_json,
+    not_found="Customer not found",
+)
 PRODUCTS = Resource(
-    "products", Product, ProductFactory, new=lambda: LAPTOP, change={**LAPTOP, "is_active": False},
+    "products",
+    Product,
+    ProductFactory,
+    new=lambda: LAPTOP,
+    change={**LAPTOP, "is_active": False},
     patch={"price": "1199.50", "is_active": False},  # stock_quantity, which PUT requires, left out
     limits={"name": 200, "description": 1000, "sku": 50, "category": 100},
-    required=("name", "price"), required_by_put=("name", "price", "stock_quantity"), required_texts=("name",),
-    json=product_json, not_found="Product not found")
+    required=("name", "price"),
+    required_by_put=("name", "price", "stock_quantity"),
+    required_texts=("name",),
+    json=product_json,
+    not_found="Product not found",
+)
 ORDERS = Resource(
-    "orders", Order, lambda: place_order(items=[(ProductFactory(stock_quantity=10), 2)]),
+    "orders",
+    Order,
+    lambda: place_order(items=[(ProductFactory(stock_quantity=10), 2)]),
     new=lambda: order_request(CustomerFactory(), (ProductFactory(), 1)),
     change={"notes": "Ring twice"},
     patch={"shipping_address": "2 New St"},
     limits={"notes": 500, "shipping_address": 200},
-    required=("customer_id", "order_items"), required_by_put=(), required_texts=(),
-    json=order_json, not_found="Order not found",
-    routes=(("put", "/{id}/status"),))
+    required=("customer_id", "order_items"),
+    required_by_put=(),
+    required_texts=(),
+    json=order_json,
+    not_found="Order not found",
+    routes=(("put", "/{id}/status"),),
+)
 RESOURCES = [CUSTOMERS, PRODUCTS, ORDERS]

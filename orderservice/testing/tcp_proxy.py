@@ -1,5 +1,6 @@
 """A TCP proxy on loopback that a test can cut and restore, to take a server (PostgreSQL) away from the service
 under test and give it back, as a network failure or a failover does."""
+
 import socket
 import struct
 import threading

@@ -3,6 +3,7 @@
 Nothing in the verifier is patched: the tests sign tokens, publish (or withhold) keys, and break the key
 server the ways a real User Service breaks.
 """
+
 import base64
 import hashlib
 import hmac
@@ -60,8 +61,13 @@ def assert_refused(response, description="The access token is invalid"):
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response["WWW-Authenticate"] == f'{REALM}, error="invalid_token", error_description="{description}"'
-    assert response.json() == {"type": "about:blank", "title": "Unauthorized", "status": 401,
-                               "detail": description, "instance": response.wsgi_request.path}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": description,
+        "instance": response.wsgi_request.path,
+    }
 
 
 def b64url(data: bytes) -> str:
@@ -82,8 +88,11 @@ def test_a_plain_sub_token_is_accepted(anonymous_client, user_service):
 
 
 def test_a_dotnet_shaped_token_is_accepted_with_its_subject_and_roles(anonymous_client, user_service):
-    token = user_service.token(subject=None, roles=None, **{NET_NAME_ID: "user-7", NET_ROLE: ["Admin", "Clerk"],
-                                                "aud": ["another-api", "shala"]})
+    token = user_service.token(
+        subject=None,
+        roles=None,
+        **{NET_NAME_ID: "user-7", NET_ROLE: ["Admin", "Clerk"], "aud": ["another-api", "shala"]},
+    )
     assert call_api(anonymous_client, token).status_code == 200
 
     request = Request(APIRequestFactory().get("/api/customers", HTTP_AUTHORIZATION=f"Bearer {token}"))
@@ -137,8 +146,11 @@ def test_a_token_with_alg_none_is_refused(anonymous_client, user_service):
 
 
 def test_hs256_signed_with_the_rsa_public_key_is_refused(anonymous_client, user_service):
-    public_pem = user_service.keys[0].private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = (
+        user_service.keys[0]
+        .private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     header = {"alg": "HS256", "typ": "JWT", "kid": user_service.keys[0].kid}
     signing_input = unsigned_token(header, claims()).rsplit(".", 1)[0]
     signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
@@ -170,8 +182,16 @@ def test_a_token_without_exp_is_refused(anonymous_client, user_service):
     assert_refused(call_api(anonymous_client, user_service.token(exp=None)))
 
 
-@pytest.mark.parametrize("overrides", [{"aud": "another-service"}, {"aud": None}, {"aud": ["a", "b"]},
-                                       {"iss": "https://attacker.example"}, {"iss": None}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"aud": "another-service"},
+        {"aud": None},
+        {"aud": ["a", "b"]},
+        {"iss": "https://attacker.example"},
+        {"iss": None},
+    ],
+)
 def test_a_wrong_or_missing_audience_or_issuer_is_refused(anonymous_client, user_service, overrides):
     assert_refused(call_api(anonymous_client, user_service.token(**overrides)))
 
@@ -181,8 +201,9 @@ def test_a_token_without_a_subject_is_refused(anonymous_client, user_service):
 
 
 @pytest.mark.parametrize("header_name", ["jku", "jwk", "x5u"])
-def test_a_token_naming_its_own_key_is_refused_and_that_key_is_never_fetched(anonymous_client, user_service,
-                                                                             header_name):
+def test_a_token_naming_its_own_key_is_refused_and_that_key_is_never_fetched(
+    anonymous_client, user_service, header_name
+):
     attacker = JWKSServer().start()
     try:
         attacker_key = attacker.keys[0]
@@ -283,11 +304,15 @@ def test_random_kids_cause_at_most_one_fetch_per_cooldown(anonymous_client, user
 # --- which published keys are trusted, and for how long ---------------------------------------------------
 
 
-@pytest.mark.parametrize("unfit", [
-    {"key_size": 1024},  # RSA under 2048 bits
-    {"published": {"use": "enc"}},  # published for encryption, not signatures
-    {"published": {"alg": "RS512"}},  # published for another algorithm than the token's RS256
-], ids=["rsa-1024", "use-enc", "alg-RS512"])
+@pytest.mark.parametrize(
+    "unfit",
+    [
+        {"key_size": 1024},  # RSA under 2048 bits
+        {"published": {"use": "enc"}},  # published for encryption, not signatures
+        {"published": {"alg": "RS512"}},  # published for another algorithm than the token's RS256
+    ],
+    ids=["rsa-1024", "use-enc", "alg-RS512"],
+)
 def test_a_published_key_unfit_for_the_token_is_not_used(anonymous_client, user_service, unfit):
     key = SigningKey(**unfit)
     user_service.keys.append(key)
@@ -305,15 +330,23 @@ def test_a_published_key_without_use_or_alg_is_used(anonymous_client, user_servi
 
 
 def test_ec_keys_are_kept_only_on_the_curves_of_es256_es384_es512():
-    published = {"keys": [
-        {**ECAlgorithm.to_jwk(ec.generate_private_key(curve).public_key(), as_dict=True), "kid": kid}
-        for kid, curve in [("p256", ec.SECP256R1()), ("p384", ec.SECP384R1()), ("p521", ec.SECP521R1()),
-                           ("k256", ec.SECP256K1())]]}
+    published = {
+        "keys": [
+            {**ECAlgorithm.to_jwk(ec.generate_private_key(curve).public_key(), as_dict=True), "kid": kid}
+            for kid, curve in [
+                ("p256", ec.SECP256R1()),
+                ("p384", ec.SECP384R1()),
+                ("p521", ec.SECP521R1()),
+                ("k256", ec.SECP256K1()),
+            ]
+        ]
+    }
     assert set(public_keys_from_jwks(published)) == {"p256", "p384", "p521"}
 
 
 def test_a_withdrawn_key_is_refused_at_once_after_the_next_fetch_also_for_a_token_verified_seconds_ago(
-        anonymous_client, user_service, settings):
+    anonymous_client, user_service, settings
+):
     settings.JWKS_CACHE_SECONDS = 300  # the keys are fresh: only the fetch below changes them
     token = user_service.token()
     assert call_api(anonymous_client, token).status_code == 200  # verified, and remembered for a minute
@@ -325,8 +358,7 @@ def test_a_withdrawn_key_is_refused_at_once_after_the_next_fetch_also_for_a_toke
     assert_refused(call_api(anonymous_client, token))
 
 
-def test_known_keys_stop_serving_once_an_outage_outlasts_the_stale_limit(anonymous_client, user_service,
-                                                                         settings):
+def test_known_keys_stop_serving_once_an_outage_outlasts_the_stale_limit(anonymous_client, user_service, settings):
     settings.JWKS_STALE_MAX_SECONDS = 1  # keys serve until 1 s (cache) + 1 s (stale limit) after their fetch
     token = user_service.token()
     assert call_api(anonymous_client, token).status_code == 200
@@ -347,9 +379,11 @@ def test_a_jwks_redirect_to_another_origin_is_not_followed(anonymous_client, use
     port = user_service.httpd.server_port
     try:
         user_service.mode = "redirect"
-        user_service.redirect_to = {"another port": elsewhere.url,
-                                    "another host name": f"http://localhost:{port}/keys",
-                                    "https": f"https://127.0.0.1:{port}/keys"}[target]
+        user_service.redirect_to = {
+            "another port": elsewhere.url,
+            "another host name": f"http://localhost:{port}/keys",
+            "https": f"https://127.0.0.1:{port}/keys",
+        }[target]
         response = call_api(anonymous_client, elsewhere.token())
         assert response.status_code == 503  # no key set could be fetched
         assert elsewhere.requests == 0
@@ -381,8 +415,9 @@ def devtoken(*arguments) -> str:
     return output.getvalue().strip()
 
 
-def test_devtoken_mints_a_token_the_service_accepts_without_a_user_service(anonymous_client, user_service,
-                                                                           development_key_file):
+def test_devtoken_mints_a_token_the_service_accepts_without_a_user_service(
+    anonymous_client, user_service, development_key_file
+):
     user_service.stop()  # no User Service at all
     token = devtoken("--sub", "alice", "--role", "Admin", "--minutes", "5")
     assert call_api(anonymous_client, token).status_code == 200
@@ -407,14 +442,24 @@ def test_the_development_key_is_refused_under_production_settings(user_service, 
         "except Exception as refusal:\n"
         "    print('refused', type(refusal).__name__)\n"
     )
-    base = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "orderservice.settings",
-            "JWT_JWKS_URL": user_service.url, "JWT_DEV_KEY_FILE": str(development_key_file),
-            "DATABASE_URL": "sqlite:///:memory:"}
+    base = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "orderservice.settings",
+        "JWT_JWKS_URL": user_service.url,
+        "JWT_DEV_KEY_FILE": str(development_key_file),
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
     production = {**base, "ENVIRONMENT": "production", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "testserver"}
 
     def verdict(environment):
-        result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return result.stdout.strip() or result.stderr
 
     assert verdict(base) == "accepted"  # the same token, the same key file, in development
@@ -422,10 +467,21 @@ def test_the_development_key_is_refused_under_production_settings(user_service, 
 
 
 def test_devtoken_refuses_to_run_in_production(tmp_path):
-    environment = {"PATH": os.environ.get("PATH", ""), "ENVIRONMENT": "production", "SECRET_KEY": "s" * 50,
-                   "ALLOWED_HOSTS": "orders.example.com", "JWT_DEV_KEY_FILE": str(tmp_path / "key.pem")}
-    result = subprocess.run([sys.executable, "manage.py", "devtoken"], cwd=PROJECT_ROOT, env=environment,
-                            capture_output=True, text=True, timeout=60)
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": "s" * 50,
+        "ALLOWED_HOSTS": "orders.example.com",
+        "JWT_DEV_KEY_FILE": str(tmp_path / "key.pem"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "devtoken"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "development only" in result.stderr, result.stderr
     assert not (tmp_path / "key.pem").exists()

@@ -5,6 +5,7 @@ The world of each test: customers A (linked to user-a) and B (user-b) with one P
 (linked to A, to B, or to no customer), a token per single permission, the Admin role, and a token without
 permissions under AUTHZ_POLICY=any-token.
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,11 @@ class World:
         return getattr(self, name).pk
 
     def name_of(self, model, pk: int) -> str:
-        return next(name for name in ("A", "B", "C", "P1", "P2", "order_A", "order_B")
-                    if isinstance(getattr(self, name), model) and getattr(self, name).pk == pk)
+        return next(
+            name
+            for name in ("A", "B", "C", "P1", "P2", "order_A", "order_B")
+            if isinstance(getattr(self, name), model) and getattr(self, name).pk == pk
+        )
 
 
 @pytest.fixture
@@ -85,21 +89,33 @@ def staff_and(*callers, then, otherwise):
 TABLE = {
     # --- customers: customers:read reads all, customers:write changes all; any other token is its own customer
     ("get", "/api/customers"): {
-        **{caller: (200, []) for caller in CALLERS}, "customer A": (200, ["A"]), "customer B": (200, ["B"]),
-        "customers:read": (200, ALL_CUSTOMERS), "Admin": (200, ALL_CUSTOMERS), "any-token": (200, ALL_CUSTOMERS)},
-    ("get", "/api/customers/me"): {**{caller: 404 for caller in CALLERS}, "customer A": 200, "customer B": 200},
+        **{caller: (200, []) for caller in CALLERS},
+        "customer A": (200, ["A"]),
+        "customer B": (200, ["B"]),
+        "customers:read": (200, ALL_CUSTOMERS),
+        "Admin": (200, ALL_CUSTOMERS),
+        "any-token": (200, ALL_CUSTOMERS),
+    },
+    ("get", "/api/customers/me"): {**dict.fromkeys(CALLERS, 404), "customer A": 200, "customer B": 200},
     ("get", "/api/customers/{A}"): {**staff_and("customers:read", then=200, otherwise=404), "customer A": 200},
     ("post", "/api/customers"): {  # a customer's token creates its own customer, once
-        **{caller: 201 for caller in CALLERS}, "customer A": 409, "customer B": 409},
+        **dict.fromkeys(CALLERS, 201),
+        "customer A": 409,
+        "customer B": 409,
+    },
     ("put", "/api/customers/{A}"): {**staff_and("customers:write", then=200, otherwise=404), "customer A": 200},
     ("patch", "/api/customers/{A}"): {**staff_and("customers:write", then=200, otherwise=404), "customer A": 200},
     ("delete", "/api/customers/{C}"): staff_and("customers:write", then=204, otherwise=403),
     ("get", "/api/customers/{A}/orders"): {
-        **{caller: 404 for caller in CALLERS}, "customer A": (200, ["order_A"]),
-        "orders:read": (200, ["order_A"]), "Admin": (200, ["order_A"]), "any-token": (200, ["order_A"])},
+        **dict.fromkeys(CALLERS, 404),
+        "customer A": (200, ["order_A"]),
+        "orders:read": (200, ["order_A"]),
+        "Admin": (200, ["order_A"]),
+        "any-token": (200, ["order_A"]),
+    },
     # --- products: every token reads the catalogue; catalog:write changes it
-    ("get", "/api/products"): {caller: (200, ALL_PRODUCTS) for caller in CALLERS},
-    ("get", "/api/products/{P1}"): {caller: 200 for caller in CALLERS},
+    ("get", "/api/products"): dict.fromkeys(CALLERS, (200, ALL_PRODUCTS)),
+    ("get", "/api/products/{P1}"): dict.fromkeys(CALLERS, 200),
     ("post", "/api/products"): staff_and("catalog:write", then=201, otherwise=403),
     ("put", "/api/products/{P2}"): staff_and("catalog:write", then=200, otherwise=403),
     ("patch", "/api/products/{P2}"): staff_and("catalog:write", then=200, otherwise=403),
@@ -108,15 +124,21 @@ TABLE = {
     ("get", "/api/products/{P1}/stock-movements"): staff_and("catalog:write", then=200, otherwise=403),
     # --- orders: orders:read reads all, orders:write changes all; any other token only its customer's own
     ("get", "/api/orders"): {
-        **{caller: (200, []) for caller in CALLERS}, "customer A": (200, ["order_A"]),
-        "customer B": (200, ["order_B"]), "orders:read": (200, ALL_ORDERS), "Admin": (200, ALL_ORDERS),
-        "any-token": (200, ALL_ORDERS)},
+        **{caller: (200, []) for caller in CALLERS},
+        "customer A": (200, ["order_A"]),
+        "customer B": (200, ["order_B"]),
+        "orders:read": (200, ALL_ORDERS),
+        "Admin": (200, ALL_ORDERS),
+        "any-token": (200, ALL_ORDERS),
+    },
     ("get", "/api/orders/{order_A}"): {**staff_and("orders:read", then=200, otherwise=404), "customer A": 200},
     ("post", "/api/orders"): {**staff_and("orders:write", then=201, otherwise=403), "customer A": 201},
     ("put", "/api/orders/{order_A}"): {**staff_and("orders:write", then=200, otherwise=404), "customer A": 200},
     ("patch", "/api/orders/{order_A}"): {**staff_and("orders:write", then=200, otherwise=404), "customer A": 200},
     ("put", "/api/orders/{order_A}/status"): {  # to Processing: a customer may only cancel
-        **staff_and("orders:write", then=200, otherwise=404), "customer A": 403},
+        **staff_and("orders:write", then=200, otherwise=404),
+        "customer A": 403,
+    },
     ("delete", "/api/orders/{order_A}"): {**staff_and("orders:write", then=204, otherwise=404), "customer A": 204},
 }
 
@@ -130,7 +152,10 @@ def body_for(method: str, template: str, world: World) -> dict | None:
         ("put", "/api/products/{P2}"): {**NEW_PRODUCT, "name": "Desk lamp"},
         ("patch", "/api/products/{P2}"): {"price": "0.01"},
         ("post", "/api/products/{P1}/stock-adjustments"): {"change": -2, "note": "breakage"},
-        ("post", "/api/orders"): {"customer_id": world.A.pk, "order_items": [{"product_id": world.P1.pk, "quantity": 1}]},
+        ("post", "/api/orders"): {
+            "customer_id": world.A.pk,
+            "order_items": [{"product_id": world.P1.pk, "quantity": 1}],
+        },
         ("put", "/api/orders/{order_A}"): {"notes": "Ring twice"},
         ("patch", "/api/orders/{order_A}"): {"shipping_address": "2 Other Street"},
         ("put", "/api/orders/{order_A}/status"): {"status": "Processing"},
@@ -154,8 +179,13 @@ def test_every_endpoint_answers_each_caller_as_section_5a_says(jwks_server, worl
         response = call(client_for(jwks_server, caller), method, template, world)
     assert response.status_code == status, (response.status_code, response.content[:300])
     if rows is not None:
-        model = Customer if "customers" in template and "orders" not in template else \
-            Product if "products" in template else Order
+        model = (
+            Customer
+            if "customers" in template and "orders" not in template
+            else Product
+            if "products" in template
+            else Order
+        )
         assert sorted(world.name_of(model, row["id"]) for row in response.json()) == sorted(rows)
     if status >= 400:
         assert database_state() == before  # a refusal changes nothing
@@ -170,9 +200,9 @@ def test_the_table_covers_every_operation_of_the_api():
 
     def as_schema_path(template: str) -> str:
         for name in ("order_A", "A", "C", "P1", "P2"):
-            template = template.replace("{" + name + "}", "{customer_id}" if template.endswith(
-                "/orders") else "{id}")
+            template = template.replace("{" + name + "}", "{customer_id}" if template.endswith("/orders") else "{id}")
         return template
+
     assert {(method, as_schema_path(template)) for method, template in TABLE} == operations
 
 
@@ -210,10 +240,13 @@ def test_a_cursor_from_another_callers_link_header_pages_only_through_ones_own_o
 def test_a_customer_cannot_change_cancel_or_delete_another_customers_order(customer_a, world):
     before = database_state()
     order = f"/api/orders/{world.order_B.pk}"
-    for response in (customer_a.put(order, {"notes": "mine now"}, format="json"),
-                     customer_a.patch(order, {"shipping_address": "My street"}, format="json"),
-                     customer_a.put(f"{order}/status", {"status": "Cancelled"}, format="json"),
-                     customer_a.delete(order), customer_a.get(order)):
+    for response in (
+        customer_a.put(order, {"notes": "mine now"}, format="json"),
+        customer_a.patch(order, {"shipping_address": "My street"}, format="json"),
+        customer_a.put(f"{order}/status", {"status": "Cancelled"}, format="json"),
+        customer_a.delete(order),
+        customer_a.get(order),
+    ):
         assert response.status_code == 404
         assert response.json()["detail"] == "Order not found"
     assert database_state() == before
@@ -224,10 +257,14 @@ def test_a_customer_may_cancel_its_own_pending_or_processing_order_and_nothing_e
     assert api_client.put(f"{order}/status", {"status": "Processing"}, format="json").status_code == 200
     refused = customer_a.put(f"{order}/status", {"status": "Shipped"}, format="json")
     assert (refused.status_code, refused.json()["detail"]) == (
-        403, "Changing an order's status to Shipped needs the permission orders:write; a customer may only cancel")
+        403,
+        "Changing an order's status to Shipped needs the permission orders:write; a customer may only cancel",
+    )
     edit = customer_a.patch(order, {"notes": "too late"}, format="json")
     assert (edit.status_code, edit.json()["detail"]) == (
-        403, "Changing a Processing order needs the permission orders:write; a customer may change only a Pending one")
+        403,
+        "Changing a Processing order needs the permission orders:write; a customer may change only a Pending one",
+    )
     cancelled = customer_a.put(f"{order}/status", {"status": "Cancelled"}, format="json")
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "Cancelled")
     assert Product.objects.get(pk=world.P1.pk).stock_quantity == 50 - 2  # A's unit came back, B's 2 did not
@@ -235,10 +272,15 @@ def test_a_customer_may_cancel_its_own_pending_or_processing_order_and_nothing_e
 
 def test_a_customer_places_orders_only_as_itself(customer_a, world):
     before = database_state()
-    response = customer_a.post("/api/orders", {"customer_id": world.B.pk, "order_items": [
-        {"product_id": world.P1.pk, "quantity": 1}]}, format="json")
+    response = customer_a.post(
+        "/api/orders",
+        {"customer_id": world.B.pk, "order_items": [{"product_id": world.P1.pk, "quantity": 1}]},
+        format="json",
+    )
     assert (response.status_code, response.json()["detail"]) == (
-        403, "Placing an order for another customer needs the permission orders:write")
+        403,
+        "Placing an order for another customer needs the permission orders:write",
+    )
     assert database_state() == before
 
 
@@ -249,8 +291,7 @@ def test_an_idempotent_replay_never_shows_one_customers_order_to_another(jwks_se
     customer_b = client_for(jwks_server, "customer B")
     same_key_same_body = customer_b.post("/api/orders", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert same_key_same_body.status_code == 403 and "Idempotent-Replayed" not in same_key_same_body
-    own = customer_b.post("/api/orders", {**body, "customer_id": world.B.pk}, format="json",
-                          HTTP_IDEMPOTENCY_KEY="k-1")
+    own = customer_b.post("/api/orders", {**body, "customer_id": world.B.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert (own.status_code, own.json()["customer_id"]) == (201, world.B.pk)
     assert own.json()["id"] != first.json()["id"] and "Idempotent-Replayed" not in own
 
@@ -274,8 +315,9 @@ def test_a_customer_cannot_link_itself_to_another_user_nor_unlink_itself(custome
     for sent in ("user-b", None, ""):
         response = customer_a.patch(f"/api/customers/{world.A.pk}", {"user_id": sent}, format="json")
         assert (response.status_code, response.json()["user_id"]) == (200, "user-a")  # read-only for a customer
-    created = client_for(jwks_server, "nobody").post("/api/customers", {**NEW_CUSTOMER, "user_id": "user-z"},
-                                                     format="json")
+    created = client_for(jwks_server, "nobody").post(
+        "/api/customers", {**NEW_CUSTOMER, "user_id": "user-z"}, format="json"
+    )
     assert (created.status_code, created.json()["user_id"]) == (201, "caller-nobody")
     assert Customer.objects.get(pk=world.B.pk).user_id == "user-b"
     replaced = customer_a.put(f"/api/customers/{world.A.pk}", CUSTOMER_A_REPLACED, format="json")
@@ -287,7 +329,9 @@ def test_staff_link_a_customer_to_a_user_and_one_user_has_one_customer(api_clien
     assert (linked.status_code, linked.json()["user_id"]) == (200, "user-c")
     taken = api_client.patch(f"/api/customers/{world.C.pk}", {"user_id": "user-a"}, format="json")
     assert (taken.status_code, taken.json()["errors"]) == (
-        400, {"user_id": ["Another customer is already linked to this user_id"]})
+        400,
+        {"user_id": ["Another customer is already linked to this user_id"]},
+    )
     unlinked = api_client.patch(f"/api/customers/{world.C.pk}", {"user_id": ""}, format="json")
     assert (unlinked.status_code, unlinked.json()["user_id"]) == (200, None)
 
@@ -298,24 +342,29 @@ NET_ROLE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
 NET_NAME_ID = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier"
 
 
-@pytest.mark.parametrize("claims, can_read_all_orders, can_change_catalog", [
-    ({NET_ROLE: "Admin"}, True, True),
-    ({NET_ROLE: ["Clerk", "Admin"]}, True, True),
-    ({"role": "Clerk"}, False, False),
-    ({"scope": "orders:read catalog:write"}, True, True),
-    ({"scope": "orders:read"}, True, False),
-    ({"scp": ["catalog:write"]}, False, True),
-    ({"scp": "orders:read catalog:write"}, True, True),
-    ({"scope": "orders:readx catalog:* admin"}, False, False),  # only exact names count
-])
-def test_roles_and_scopes_in_any_shape_grant_what_they_should(jwks_server, world, claims, can_read_all_orders,
-                                                             can_change_catalog):
+@pytest.mark.parametrize(
+    "claims, can_read_all_orders, can_change_catalog",
+    [
+        ({NET_ROLE: "Admin"}, True, True),
+        ({NET_ROLE: ["Clerk", "Admin"]}, True, True),
+        ({"role": "Clerk"}, False, False),
+        ({"scope": "orders:read catalog:write"}, True, True),
+        ({"scope": "orders:read"}, True, False),
+        ({"scp": ["catalog:write"]}, False, True),
+        ({"scp": "orders:read catalog:write"}, True, True),
+        ({"scope": "orders:readx catalog:* admin"}, False, False),  # only exact names count
+    ],
+)
+def test_roles_and_scopes_in_any_shape_grant_what_they_should(
+    jwks_server, world, claims, can_read_all_orders, can_change_catalog
+):
     client = APIClient()
     token = jwks_server.token(None, roles=None, **{NET_NAME_ID: "staff-7", **claims})
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert len(listed(client.get("/api/orders"))) == (2 if can_read_all_orders else 0)
     assert client.patch(f"/api/products/{world.P2.pk}", {"price": "9.00"}, format="json").status_code == (
-        200 if can_change_catalog else 403)
+        200 if can_change_catalog else 403
+    )
 
 
 @override_settings(AUTHZ_ROLES="Admin=*;Warehouse=orders:read,orders:write")
@@ -323,7 +372,9 @@ def test_authz_roles_grants_a_role_its_permissions(jwks_server, world):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token('picker-1', roles=['Warehouse'])}")
     assert len(listed(client.get("/api/orders"))) == 2
-    assert client.put(f"/api/orders/{world.order_B.pk}/status", {"status": "Processing"}, format="json").status_code == 200
+    assert (
+        client.put(f"/api/orders/{world.order_B.pk}/status", {"status": "Processing"}, format="json").status_code == 200
+    )
     assert client.get("/api/customers").json() == []  # no customers:read
 
 
@@ -349,19 +400,27 @@ def test_a_refusal_is_logged_with_subject_permission_and_request_id_and_counted(
     assert f"object_id={world.order_B.pk}" in outside.replace("'", "") and "req-404" in outside
 
 
-@pytest.mark.parametrize("path, queries", [
-    ("/api/orders", 4), ("/api/orders/{order_A}", 2), ("/api/customers", 1), ("/api/customers/{A}", 1),
-    ("/api/customers/me", 1), ("/api/customers/{A}/orders", 5), ("/api/orders?status=Pending", 4),
-])
-def test_a_customers_reads_take_at_most_one_query_more_than_staffs(jwks_server, world, django_assert_num_queries,
-                                                                  path, queries):
+@pytest.mark.parametrize(
+    "path, queries",
+    [
+        ("/api/orders", 4),
+        ("/api/orders/{order_A}", 2),
+        ("/api/customers", 1),
+        ("/api/customers/{A}", 1),
+        ("/api/customers/me", 1),
+        ("/api/customers/{A}/orders", 5),
+        ("/api/orders?status=Pending", 4),
+    ],
+)
+def test_a_customers_reads_take_at_most_one_query_more_than_staffs(
+    jwks_server, world, django_assert_num_queries, path, queries
+):
     """Staff's counts are those of test_query_counts.py; a customer's reads are scoped by a join, not a query."""
     path = path.replace("{order_A}", str(world.order_A.pk)).replace("{A}", str(world.A.pk))
     client = client_for(jwks_server, "customer A")
     client.get(path)  # tokens verified, SQL compiled: what every later request finds done
     with django_assert_num_queries(queries):
         assert client.get(path).status_code == 200
-
 
 
 # --- configuration and the development token --------------------------------------------------------------------
@@ -371,8 +430,9 @@ def manage_py(*arguments, **environment) -> subprocess.CompletedProcess:
     import os
 
     env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": "sqlite:///:memory:", **environment}
-    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_any_token_policy_warns_at_start_up_and_the_default_does_not():
@@ -381,11 +441,19 @@ def test_any_token_policy_warns_at_start_up_and_the_default_does_not():
     assert "any-token" not in manage_py("check").stderr
 
 
-@pytest.mark.parametrize("roles, says", [
-    ("Admin=*;Warehouse=orders:read,orders:delete", "unknown permission(s) orders:delete for role 'Warehouse' "
-     "(known: catalog:write, customers:read, customers:write, orders:read, orders:write, or *)"),
-    ("Admin", "'Admin' is not ROLE=permission,permission or ROLE=*"),
-])
+@pytest.mark.parametrize(
+    "roles, says",
+    [
+        (
+            "Admin=*;Warehouse=orders:read,orders:delete",
+            (
+                "unknown permission(s) orders:delete for role 'Warehouse' "
+                "(known: catalog:write, customers:read, customers:write, orders:read, orders:write, or *)"
+            ),
+        ),
+        ("Admin", "'Admin' is not ROLE=permission,permission or ROLE=*"),
+    ],
+)
 def test_a_wrong_authz_roles_stops_start_up_with_one_line(roles, says):
     result = manage_py("check", AUTHZ_ROLES=roles)
     assert result.returncode != 0
@@ -395,8 +463,16 @@ def test_a_wrong_authz_roles_stops_start_up_with_one_line(roles, says):
 def test_devtoken_scopes_are_what_the_token_grants(jwks_server, world, tmp_path):
     import jwt
 
-    result = manage_py("devtoken", "--sub", "clerk-9", "--scope", "orders:read", "--scope", "catalog:write",
-                       JWT_DEV_KEY_FILE=str(tmp_path / "key.pem"))
+    result = manage_py(
+        "devtoken",
+        "--sub",
+        "clerk-9",
+        "--scope",
+        "orders:read",
+        "--scope",
+        "catalog:write",
+        JWT_DEV_KEY_FILE=str(tmp_path / "key.pem"),
+    )
     assert result.returncode == 0, result.stderr
     claims = jwt.decode(result.stdout.strip(), options={"verify_signature": False})
     assert (claims["sub"], claims["scope"], "roles" in claims) == ("clerk-9", "orders:read catalog:write", False)
@@ -438,4 +514,6 @@ def test_a_view_without_a_rule_for_its_action_is_refused(jwks_server):
     for view in (Forgotten, Partial):
         response = view.as_view({"get": "list"})(request)
         assert (response.status_code, response.data["detail"]) == (
-            403, "This endpoint has no authorization rule and is refused")
+            403,
+            "This endpoint has no authorization rule and is refused",
+        )

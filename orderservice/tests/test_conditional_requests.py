@@ -2,6 +2,7 @@
 over them: a strong ETag on GET and on writes, 304 for a matching If-None-Match, 412 for a stale If-Match on
 PUT/PATCH/DELETE (and PUT /api/orders/{id}/status) that changes nothing, exactly one winner among concurrent
 writes sending the same If-Match; without If-Match, everything as before."""
+
 import re
 import threading
 from collections import Counter
@@ -18,11 +19,13 @@ from orderservice.testing.state import database_state
 
 pytestmark = pytest.mark.django_db
 
-STALE = ("The resource has changed since the ETag in If-Match was read, and nothing was changed; "
-         "GET it again and retry")
+STALE = "The resource has changed since the ETag in If-Match was read, and nothing was changed; GET it again and retry"
 STRONG_ETAG = re.compile(r'^"[0-9a-f]{32}"$')
-WRITES = [pytest.param(resource, method, id=f"{method.upper()} {resource}")
-          for resource in RESOURCES for method in ("put", "patch")]
+WRITES = [
+    pytest.param(resource, method, id=f"{method.upper()} {resource}")
+    for resource in RESOURCES
+    for method in ("put", "patch")
+]
 
 
 def client_with(token: str) -> APIClient:
@@ -54,6 +57,7 @@ def change_behind_the_clients_back(client, resource: Resource, row) -> None:
 
 # --- GET and If-None-Match -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
 def test_a_matching_if_none_match_is_a_304_without_a_body(api_client, resource):
     path = url(resource, resource.make())
@@ -80,8 +84,9 @@ def test_a_stale_if_none_match_is_a_200_with_the_new_etag(api_client, resource):
     assert response["ETag"] != stale and STRONG_ETAG.match(response["ETag"])
 
 
-@pytest.mark.parametrize(("resource", "queries"), [(resource, 2 if resource is ORDERS else 1)
-                                                   for resource in RESOURCES], ids=str)
+@pytest.mark.parametrize(
+    ("resource", "queries"), [(resource, 2 if resource is ORDERS else 1) for resource in RESOURCES], ids=str
+)
 def test_a_304_costs_the_queries_of_a_plain_get(api_client, django_assert_num_queries, resource, queries):
     path = url(resource, resource.make())
     current = etag(api_client, path)
@@ -111,6 +116,7 @@ def test_an_orders_etag_changes_when_its_product_or_customer_changes(api_client)
 
 # --- Writes and If-Match ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("resource", "method"), WRITES)
 def test_a_write_with_a_stale_if_match_is_a_412_and_the_other_clients_change_stands(jwks_server, resource, method):
     client_a, client_b = (client_with(jwks_server.token(name, roles=["Admin"])) for name in ("a", "b"))
@@ -120,8 +126,9 @@ def test_a_write_with_a_stale_if_match_is_a_412_and_the_other_clients_change_sta
     b_wrote = resource.json(row)
     before = database_state()
 
-    response = getattr(client_a, method)(url(resource, row), body_for(resource, method), format="json",
-                                         HTTP_IF_MATCH=seen_by_a)
+    response = getattr(client_a, method)(
+        url(resource, row), body_for(resource, method), format="json", HTTP_IF_MATCH=seen_by_a
+    )
 
     assert_problem(response, 412, STALE)
     assert database_state() == before
@@ -133,8 +140,9 @@ def test_a_write_with_the_current_etag_answers_the_new_etag_a_following_get_show
     row = resource.make()
     current = etag(api_client, url(resource, row))
 
-    response = getattr(api_client, method)(url(resource, row), body_for(resource, method), format="json",
-                                           HTTP_IF_MATCH=current)
+    response = getattr(api_client, method)(
+        url(resource, row), body_for(resource, method), format="json", HTTP_IF_MATCH=current
+    )
 
     assert response.status_code == 200
     following = api_client.get(url(resource, row))
@@ -150,21 +158,28 @@ def test_a_created_row_comes_with_the_etag_its_get_shows(api_client, resource):
     assert response["ETag"] == api_client.get(response["Location"])["ETag"]
 
 
-@pytest.mark.parametrize("header, status", [
-    pytest.param("*", 200, id="star matches any existing row"),
-    pytest.param('"another", {current}', 200, id="a list matches if any of it does"),
-    pytest.param("W/{current}", 412, id="a weak tag never matches (strong comparison)"),
-    pytest.param("{current_unquoted}", 412, id="a malformed tag matches nothing"),
-    pytest.param('"another"', 412, id="another tag"),
-])
+@pytest.mark.parametrize(
+    "header, status",
+    [
+        pytest.param("*", 200, id="star matches any existing row"),
+        pytest.param('"another", {current}', 200, id="a list matches if any of it does"),
+        pytest.param("W/{current}", 412, id="a weak tag never matches (strong comparison)"),
+        pytest.param("{current_unquoted}", 412, id="a malformed tag matches nothing"),
+        pytest.param('"another"', 412, id="another tag"),
+    ],
+)
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
 def test_if_match_compares_strongly(api_client, resource, header, status):
     row = resource.make()
     current = etag(api_client, url(resource, row))
     before = database_state()
 
-    response = api_client.patch(url(resource, row), resource.patch, format="json",
-                                HTTP_IF_MATCH=header.format(current=current, current_unquoted=current.strip('"')))
+    response = api_client.patch(
+        url(resource, row),
+        resource.patch,
+        format="json",
+        HTTP_IF_MATCH=header.format(current=current, current_unquoted=current.strip('"')),
+    )
 
     assert response.status_code == status
     if status == 412:
@@ -194,8 +209,9 @@ def test_a_status_change_checks_if_match_too(api_client):
     current = etag(api_client, path)
     before = database_state()
 
-    assert_problem(api_client.put(f"{path}/status", {"status": "Processing"}, format="json", HTTP_IF_MATCH=stale),
-                   412, STALE)
+    assert_problem(
+        api_client.put(f"{path}/status", {"status": "Processing"}, format="json", HTTP_IF_MATCH=stale), 412, STALE
+    )
     assert database_state() == before
     response = api_client.put(f"{path}/status", {"status": "Processing"}, format="json", HTTP_IF_MATCH=current)
     assert response.status_code == 200 and response.json()["status"] == "Processing"
@@ -234,8 +250,9 @@ def test_a_customers_own_token_sees_the_same_etag_at_me_and_may_write_with_it(jw
     response = client.patch(f"/api/customers/{own.pk}", {"phone": "+1999"}, format="json", HTTP_IF_MATCH=current)
 
     assert response.status_code == 200 and response["ETag"] == etag(client, "/api/customers/me")
-    assert_problem(client.patch(f"/api/customers/{own.pk}", {"phone": "+1000"}, format="json",
-                                HTTP_IF_MATCH=current), 412, STALE)
+    assert_problem(
+        client.patch(f"/api/customers/{own.pk}", {"phone": "+1000"}, format="json", HTTP_IF_MATCH=current), 412, STALE
+    )
 
 
 # --- Exactly one winner ---------------------------------------------------------------------------
@@ -251,8 +268,11 @@ def test_of_concurrent_patches_with_the_same_if_match_exactly_one_wins(jwks_serv
     path = url(resource, row)
     seen = etag(client_with(token), path)
     field = next(iter(resource.patch))
-    values = {"customers": lambda n: f"Roe {n}", "products": lambda n: f"{n + 1}.50",
-              "orders": lambda n: f"{n} Parallel St"}[resource.path]
+    values = {
+        "customers": lambda n: f"Roe {n}",
+        "products": lambda n: f"{n + 1}.50",
+        "orders": lambda n: f"{n} Parallel St",
+    }[resource.path]
     bodies = [{field: values(n)} for n in range(THREADS)]
     start = threading.Barrier(THREADS)
 
@@ -275,15 +295,22 @@ def test_of_concurrent_patches_with_the_same_if_match_exactly_one_wins(jwks_serv
 
 # --- Browsers and the schema ------------------------------------------------------------------------
 
+
 def test_browsers_may_send_if_match_and_idempotency_key_and_read_the_etag(api_client):
     path = url(RESOURCES[1], ProductFactory())
     origin = {"HTTP_ORIGIN": "https://shop.example"}
 
-    preflight = api_client.options(path, HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
-                                   HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, if-match", **origin)
+    preflight = api_client.options(
+        path,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, if-match",
+        **origin,
+    )
     response = api_client.get(path, **origin)
 
-    assert {"if-match", "if-none-match", "idempotency-key"} <= set(preflight["Access-Control-Allow-Headers"].split(", "))
+    assert {"if-match", "if-none-match", "idempotency-key"} <= set(
+        preflight["Access-Control-Allow-Headers"].split(", ")
+    )
     assert {"ETag", "Location", "Idempotent-Replayed"} <= set(response["Access-Control-Expose-Headers"].split(", "))
 
 
@@ -297,7 +324,8 @@ def test_the_schema_documents_etag_if_match_if_none_match_304_and_412(api_client
         for method in ("put", "patch", "delete"):
             operation = paths[item][method]
             assert [(p["name"], p["required"]) for p in operation["parameters"] if p["in"] == "header"] == [
-                ("If-Match", False)], (item, method)
+                ("If-Match", False)
+            ], (item, method)
             assert "412" in operation["responses"]
         for method in ("put", "patch"):
             assert "ETag" in paths[item][method]["responses"]["200"]["headers"]

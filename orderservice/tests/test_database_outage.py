@@ -1,6 +1,7 @@
 """PostgreSQL taken away under load and given back: while it is away every API request is a 503 problem with
 Retry-After (never a 500), logged as one warning line without a traceback; as soon as it is back the service
 serves again, and no stock is lost."""
+
 import json
 import re
 import threading
@@ -16,7 +17,14 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 
 from orderservice.testing.live_service import (
-    Gunicorn, call, get, manage, on_sqlite, postgres_database, service_environment)
+    Gunicorn,
+    call,
+    get,
+    manage,
+    on_sqlite,
+    postgres_database,
+    service_environment,
+)
 from orderservice.testing.tcp_proxy import TcpProxy
 
 LOAD_THREADS = 4
@@ -24,9 +32,12 @@ LOAD_THREADS = 4
 
 def send(base_url: str, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict, object]:
     """One request; returns (status, headers, parsed body)."""
-    request = urllib.request.Request(f"{base_url}{path}", method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), json.loads(response.read())
@@ -45,8 +56,10 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
         manage(service_environment(database_url, jwks_server.url), "loaddata", "seed")
         proxy = TcpProxy(("127.0.0.1", int(re.search(r":(\d+)/", database_url).group(1))))
         # DB_CONN_MAX_AGE's default keeps each worker's connection open across requests: the cut breaks them.
-        service = Gunicorn(service_environment(through(proxy, database_url), jwks_server.url,
-                                               DB_CONNECT_TIMEOUT_SECONDS="2"), workers=2)
+        service = Gunicorn(
+            service_environment(through(proxy, database_url), jwks_server.url, DB_CONNECT_TIMEOUT_SECONDS="2"),
+            workers=2,
+        )
         try:
             token = jwks_server.token()
             products = [product["id"] for product in call(service.url, "GET", "/api/products", token)[1]]
@@ -60,8 +73,10 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
                         return
                     begun = phase[0]
                     if turn % 2:
-                        body = {"customer_id": 1 + worker % 2,
-                                "order_items": [{"product_id": products[turn % len(products)], "quantity": 1}]}
+                        body = {
+                            "customer_id": 1 + worker % 2,
+                            "order_items": [{"product_id": products[turn % len(products)], "quantity": 1}],
+                        }
                         status, headers, answer = send(service.url, "POST", "/api/orders", token, body)
                     else:
                         status, headers, answer = send(service.url, "GET", "/api/products", token)
@@ -94,12 +109,18 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
             for retry_after, answer in unavailable:
                 assert retry_after == "5"
                 assert answer.pop("instance") in ("/api/orders", "/api/products")  # the path asked for
-                assert answer == {"type": "about:blank", "title": "Service Unavailable", "status": 503,
-                                  "detail": "The database cannot be reached right now; retry later"}
+                assert answer == {
+                    "type": "about:blank",
+                    "title": "Service Unavailable",
+                    "status": 503,
+                    "detail": "The database cannot be reached right now; retry later",
+                }
             assert away_readiness == 503
 
-            stock = {product["id"]: product["stock_quantity"]
-                     for product in call(service.url, "GET", "/api/products", token)[1]}
+            stock = {
+                product["id"]: product["stock_quantity"]
+                for product in call(service.url, "GET", "/api/products", token)[1]
+            }
             ordered = Counter()
             orders = call(service.url, "GET", "/api/orders?limit=1000", token)[1]
             for order in orders:
@@ -107,21 +128,26 @@ def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_
                     ordered[item["product_id"]] += item["quantity"]
             assert len(orders) < 1000
             assert len(orders) >= statuses[("before", "before", 201)] + statuses[("back", "back", 201)]
-            assert {product_id: stock[product_id] + ordered[product_id] for product_id in products} == {
-                product_id: 100_000 for product_id in products}
+            stock_and_ordered = {product_id: stock[product_id] + ordered[product_id] for product_id in products}
+            assert stock_and_ordered == dict.fromkeys(products, 100000)
 
             lines = [json.loads(line) for line in service.logs().splitlines() if line.startswith("{")]
             warnings = [line for line in lines if line["event"].startswith("database unavailable on ")]
             assert len(warnings) == len(unavailable)
             assert {(line["level"], line["logger"]) for line in warnings} == {("warning", "orderservice.errors")}
-            assert not [line for line in lines if "/api/" in line["event"] and (
-                line["level"] in ("error", "critical") or "exception" in line)]
+            assert not [
+                line
+                for line in lines
+                if "/api/" in line["event"] and (line["level"] in ("error", "critical") or "exception" in line)
+            ]
         finally:
             service.stop()
             proxy.cut()
 
 
-POSTGRES_ONLY = pytest.mark.skipif(on_sqlite(), reason="SQLite has no connection to lose: it checks one without a query")
+POSTGRES_ONLY = pytest.mark.skipif(
+    on_sqlite(), reason="SQLite has no connection to lose: it checks one without a query"
+)
 
 
 @POSTGRES_ONLY
@@ -161,9 +187,11 @@ def test_a_connection_broken_while_idle_is_replaced_before_the_next_request(jwks
             token = jwks_server.token()
             assert call(service.url, "GET", "/api/products/1", token)[0] == 200
             with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-                ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                      "WHERE datname = %s AND pid <> pg_backend_pid()",
-                                      [database_url.rsplit("/", 1)[1]]).fetchone()[0]
+                ended = admin.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [database_url.rsplit("/", 1)[1]],
+                ).fetchone()[0]
             assert ended >= 1  # the worker's persistent connection, as a server restart or failover ends it
             time.sleep(1.2)  # idle for longer than a connection is trusted without a check
             assert call(service.url, "GET", "/api/products/1", token)[0] == 200

@@ -1,5 +1,6 @@
 """The API docs, opened in headless Chromium from the service under gunicorn: they render every operation,
 make no request to any other host (no CDN, no web fonts), and Swagger UI calls the API with a pasted token."""
+
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,9 @@ def test_swagger_ui_shows_every_operation_from_our_own_files(browser, service):
     page.screenshot(path=ARTIFACTS / "docs-swagger.png", full_page=True)
 
     operations = page.locator(".opblock-summary-path").all_inner_texts()
-    assert {"/api/orders", "/api/orders/{id}/status", "/api/customers/{customer_id}/orders",
-            "/api/products/{id}"} <= {text.strip().replace("\u200b", "") for text in operations}
+    assert {"/api/orders", "/api/orders/{id}/status", "/api/customers/{customer_id}/orders", "/api/products/{id}"} <= {
+        text.strip().replace("\u200b", "") for text in operations
+    }
     assert len(operations) == 23
     assert_only_own_requests(requested, service)
     page.close()

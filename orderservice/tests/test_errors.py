@@ -1,5 +1,6 @@
 """Every error under /api/ is application/problem+json (RFC 9457), whoever raises it. What every resource's
 routes refuse alike (401, 404, 405, a body that is no JSON object) is in test_resources.py."""
+
 import logging
 import sqlite3
 
@@ -37,10 +38,12 @@ def test_a_body_over_the_limit_is_a_413_problem_and_is_not_read(api_client):
 
 def test_validation_errors_name_each_field_with_dotted_paths(api_client):
     response = api_client.post("/api/orders", {"customer_id": "x", "order_items": [{"product_id": 1}]}, format="json")
-    assert_problem(response, 400, "customer_id: A valid integer is required.; "
-                                  "order_items.0.quantity: This field is required.",
-                   {"customer_id": ["A valid integer is required."],
-                    "order_items.0.quantity": ["This field is required."]})
+    assert_problem(
+        response,
+        400,
+        "customer_id: A valid integer is required.; order_items.0.quantity: This field is required.",
+        {"customer_id": ["A valid integer is required."], "order_items.0.quantity": ["This field is required."]},
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,8 +80,10 @@ def sqlite_error(message: str, code: int) -> sqlite3.OperationalError:
 
 
 UNREACHABLE = {
-    "postgres refused": psycopg.OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 '
-                                                 "failed: Connection refused\n\tIs the server running?"),
+    "postgres refused": psycopg.OperationalError(
+        'connection failed: connection to server at "127.0.0.1", port 5432 '
+        "failed: Connection refused\n\tIs the server running?"
+    ),
     "postgres reset": psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly"),
     "postgres timed out": psycopg.errors.ConnectionTimeout("connection timeout expired"),
     "postgres shutting down": psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
@@ -88,7 +93,8 @@ UNREACHABLE = {
 
 @pytest.mark.parametrize("cause", UNREACHABLE.values(), ids=UNREACHABLE)
 def test_an_unreachable_database_is_a_503_problem_with_retry_after_logged_as_one_warning(
-        api_client, monkeypatch, caplog, cause):
+    api_client, monkeypatch, caplog, cause
+):
     failing_list(monkeypatch, OperationalError(str(cause)), cause)
 
     response = api_client.get("/api/customers")
@@ -116,7 +122,8 @@ FAULTS = {
 
 @pytest.mark.parametrize(("error_class", "cause"), FAULTS.values(), ids=FAULTS)
 def test_other_database_errors_stay_500_faults_logged_with_their_traceback(
-        api_client, monkeypatch, caplog, error_class, cause):
+    api_client, monkeypatch, caplog, error_class, cause
+):
     failing_list(monkeypatch, error_class(str(cause)), cause)
 
     response = api_client.get("/api/customers")
@@ -135,6 +142,8 @@ def test_a_value_the_database_cannot_store_is_a_400_problem_logged_as_one_warnin
     assert_problem(response, 400, "A value is too long or out of the range the database can store")
     records = [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert [(record.name, record.levelname) for record in records] == [("orderservice.errors", "WARNING")]
-    assert records[0].getMessage() == ("value refused by the database on GET /api/customers: numeric field overflow "
-                                       "DETAIL: A field with precision 10, scale 2")
+    assert records[0].getMessage() == (
+        "value refused by the database on GET /api/customers: numeric field overflow "
+        "DETAIL: A field with precision 10, scale 2"
+    )
     assert records[0].exc_info is None

@@ -1,6 +1,7 @@
 """`manage.py publish_events` as it runs in production, in its own process, against the real RabbitMQ: nothing lost
 while the broker is away, nothing lost when the relay is killed mid-batch (duplicates allowed, same id), two relays
 on PostgreSQL publishing each row once and each subject in order, and a clean stop on SIGTERM."""
+
 import json
 import re
 import signal
@@ -12,8 +13,17 @@ from collections import Counter, defaultdict
 import pytest
 
 from orderservice.testing.broker import BROKER_URL, EventConsumer, new_exchange_name
-from orderservice.testing.live_service import (PROJECT_ROOT, Gunicorn, call, free_port, get, live_database, manage,
-                                               on_sqlite, service_environment)
+from orderservice.testing.live_service import (
+    PROJECT_ROOT,
+    Gunicorn,
+    call,
+    free_port,
+    get,
+    live_database,
+    manage,
+    on_sqlite,
+    service_environment,
+)
 from orderservice.testing.tcp_proxy import TcpProxy
 from orderservice.tests.test_metrics import sample
 
@@ -26,8 +36,9 @@ def live(tmp_path, jwks_server):
     an exchange of the test's own, and a consumer of every event on that exchange."""
     with live_database(tmp_path) as database_url:
         exchange = new_exchange_name()
-        environment = service_environment(database_url, jwks_server.url, EVENTS_BROKER_URL=BROKER_URL,
-                                          EVENTS_EXCHANGE=exchange, LOG_LEVEL="INFO")
+        environment = service_environment(
+            database_url, jwks_server.url, EVENTS_BROKER_URL=BROKER_URL, EVENTS_EXCHANGE=exchange, LOG_LEVEL="INFO"
+        )
         manage(environment, "migrate", "--noinput")
         consumer = EventConsumer(exchange)
         try:
@@ -42,8 +53,13 @@ class RelayProcess:
     def __init__(self, environment: dict, tmp_path, *arguments: str):
         self.log_path = tmp_path / f"relay-{time.monotonic_ns()}.log"
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([sys.executable, "manage.py", "publish_events", *arguments],
-                                            cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "publish_events", *arguments],
+                cwd=PROJECT_ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def log(self) -> str:
         return self.log_path.read_text()
@@ -62,18 +78,35 @@ class RelayProcess:
 
 def outbox(environment: dict) -> list[dict]:
     """Every outbox row of the live database, in position order: id, subject, published or not."""
-    return json.loads(manage({**environment, "LOG_LEVEL": "WARNING"}, "shell", "--no-imports", "-c", (
-        "import json; from orderservice.models import OutboxEvent; print(json.dumps([{'id': str(e), 'subject': s, "
-        "'published': p is not None} for e, s, p in OutboxEvent.objects.order_by('position')"
-        ".values_list('event_id', 'subject', 'published_at')]))")))
+    return json.loads(
+        manage(
+            {**environment, "LOG_LEVEL": "WARNING"},
+            "shell",
+            "--no-imports",
+            "-c",
+            (
+                "import json; from orderservice.models import OutboxEvent; "
+                "print(json.dumps([{'id': str(e), 'subject': s, "
+                "'published': p is not None} for e, s, p in OutboxEvent.objects.order_by('position')"
+                ".values_list('event_id', 'subject', 'published_at')]))"
+            ),
+        )
+    )
 
 
 def fill_backlog(environment: dict, count: int, subjects: int) -> None:
     """`count` waiting events over `subjects` orders, each order's carrying its sequence number in `data.seq`."""
-    manage(environment, "shell", "--no-imports", "-c", (
-        "from orderservice.models import OutboxEvent as E; "
-        f"E.objects.bulk_create([E(type='order.updated', subject=f'orders/{{n % {subjects}}}', "
-        f"data={{'order_id': n % {subjects}, 'seq': n}}, actor='system') for n in range({count})], batch_size=1000)"))
+    manage(
+        environment,
+        "shell",
+        "--no-imports",
+        "-c",
+        (
+            "from orderservice.models import OutboxEvent as E; "
+            f"E.objects.bulk_create([E(type='order.updated', subject=f'orders/{{n % {subjects}}}', "
+            f"data={{'order_id': n % {subjects}, 'seq': n}}, actor='system') for n in range({count})], batch_size=1000)"
+        ),
+    )
 
 
 def wait_for(consumer: EventConsumer, count: int, seconds: float = 90) -> list:
@@ -100,25 +133,29 @@ def assert_each_subject_in_order(messages, order_of: dict[str, int]) -> None:
         last_seen[message.event["subject"]] = position
 
 
-def test_orders_placed_while_the_broker_is_away_have_every_event_delivered_once_it_is_back(live, tmp_path,
-                                                                                           jwks_server):
+def test_orders_placed_while_the_broker_is_away_have_every_event_delivered_once_it_is_back(live, tmp_path, jwks_server):
     environment, consumer = live
     manage(environment, "loaddata", "seed")
     proxy = TcpProxy(("127.0.0.1", BROKER_PORT))
-    relay = RelayProcess({**environment, "EVENTS_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}/"},
-                         tmp_path)
+    relay = RelayProcess({**environment, "EVENTS_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}/"}, tmp_path)
     service = Gunicorn(environment, workers=2)
     token = jwks_server.token()
     statuses = Counter()
 
     def place_orders(count: int) -> None:
         for n in range(count):
-            status, order = call(service.url, "POST", "/api/orders", token, {
-                "customer_id": 1 + n % 2, "order_items": [{"product_id": 2, "quantity": 1}]})
+            status, order = call(
+                service.url,
+                "POST",
+                "/api/orders",
+                token,
+                {"customer_id": 1 + n % 2, "order_items": [{"product_id": 2, "quantity": 1}]},
+            )
             statuses[status] += 1
             if n % 4 == 0 and status == 201:  # some orders change later, on the same subject
-                statuses[call(service.url, "PUT", f"/api/orders/{order['id']}/status", token,
-                              {"status": "Processing"})[0]] += 1
+                statuses[
+                    call(service.url, "PUT", f"/api/orders/{order['id']}/status", token, {"status": "Processing"})[0]
+                ] += 1
 
     try:
         place_orders(8)
@@ -136,9 +173,11 @@ def test_orders_placed_while_the_broker_is_away_have_every_event_delivered_once_
         proxy.cut()
 
     received = Counter(message.id for message in messages)
-    print(f"\n[{'sqlite' if on_sqlite() else 'postgresql'}] broker away: requests={dict(statuses)} "
-          f"events created={len(rows)} waiting while away={waiting} received={len(received)} "
-          f"duplicates={sum(received.values()) - len(received)}")
+    print(
+        f"\n[{'sqlite' if on_sqlite() else 'postgresql'}] broker away: requests={dict(statuses)} "
+        f"events created={len(rows)} waiting while away={waiting} received={len(received)} "
+        f"duplicates={sum(received.values()) - len(received)}"
+    )
     assert set(statuses) == {200, 201}
     assert waiting >= 16  # at least an order.created per order placed while away
     assert set(received) == {row["id"] for row in rows}  # every event, none invented
@@ -163,17 +202,21 @@ def test_a_relay_killed_mid_batch_loses_nothing_when_it_starts_again(live, tmp_p
 
     received = Counter(message.id for message in messages)
     duplicates = sum(received.values()) - len(received)
-    print(f"\n[{'sqlite' if on_sqlite() else 'postgresql'}] relay killed: events created=3000 "
-          f"received before the kill={before_restart} unmarked at the kill={unmarked} received={len(received)} "
-          f"duplicates={duplicates}")
+    print(
+        f"\n[{'sqlite' if on_sqlite() else 'postgresql'}] relay killed: events created=3000 "
+        f"received before the kill={before_restart} unmarked at the kill={unmarked} received={len(received)} "
+        f"duplicates={duplicates}"
+    )
     assert set(received) == {row["id"] for row in rows} and len(rows) == 3000
     assert all(row["published"] for row in rows)
     assert duplicates <= 200  # at most the batch in flight, each sent again with its id
     assert max(received.values()) <= 2
 
 
-@pytest.mark.skipif(on_sqlite(), reason="several relays share the work through PostgreSQL's FOR UPDATE SKIP LOCKED; "
-                                        "on SQLite one relay runs")
+@pytest.mark.skipif(
+    on_sqlite(),
+    reason="several relays share the work through PostgreSQL's FOR UPDATE SKIP LOCKED; on SQLite one relay runs",
+)
 def test_two_relays_on_postgres_publish_each_event_once_and_each_subject_in_order(live, tmp_path):
     environment, consumer = live
     fill_backlog(environment, 6000, subjects=1500)
@@ -185,8 +228,10 @@ def test_two_relays_on_postgres_publish_each_event_once_and_each_subject_in_orde
 
     received = Counter(message.id for message in messages)
     shares = [relay.published() for relay in relays]
-    print(f"\n[postgresql] two relays: events=6000 received={len(received)} "
-          f"duplicates={sum(received.values()) - len(received)} published by each={shares}")
+    print(
+        f"\n[postgresql] two relays: events=6000 received={len(received)} "
+        f"duplicates={sum(received.values()) - len(received)} published by each={shares}"
+    )
     assert set(received) == {row["id"] for row in rows} and len(received) == 6000
     assert max(received.values()) == 1  # no event published by both
     assert sum(shares) == 6000 and min(shares) > 0  # both worked, side by side

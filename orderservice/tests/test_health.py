@@ -1,5 +1,6 @@
 """Readiness (/health/ready): 200 while the database (and the cache, when one is configured) answers, 503 when
 not; liveness (/health) never touches them."""
+
 import json
 import time
 
@@ -7,15 +8,27 @@ import psycopg
 import pytest
 from django.test import override_settings
 
-from orderservice.testing.live_service import (POSTGRES_ADMIN_URL, Gunicorn, free_port, get, manage, postgres_database,
-                                               service_environment)
+from orderservice.testing.live_service import (
+    POSTGRES_ADMIN_URL,
+    Gunicorn,
+    free_port,
+    get,
+    manage,
+    postgres_database,
+    service_environment,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def redis_cache(url: str) -> dict:
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
-                        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 
 
 @pytest.mark.django_db

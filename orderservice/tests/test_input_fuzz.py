@@ -3,13 +3,16 @@ search, ordering, limit, cursor, forged cursors among them) and every path id. N
 refusal is a problem document. scripts/test.sh runs it on SQLite and on PostgreSQL; the examples are drawn
 deterministically (derandomize), so CI runs the same cases each time. test_input_refusals.py pins each
 refusal's exact answer."""
+
 import base64
 import json
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from orderservice.domain.limits import MAX_ID, MAX_INTEGER
 from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
@@ -17,31 +20,78 @@ from orderservice.testing.factories import CustomerFactory, ProductFactory, orde
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = 200
-FUZZ = hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = hypothesis_settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 DATABASE = "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"
 
-ORDER_LIST = {"filters": ["customer_id", "status", "order_date_after", "order_date_before"],
-              "ordering": ["order_date", "total_amount", "created_at", "id"]}
+ORDER_LIST = {
+    "filters": ["customer_id", "status", "order_date_after", "order_date_before"],
+    "ordering": ["order_date", "total_amount", "created_at", "id"],
+}
 LISTS = {
     "/api/customers": {"filters": ["email"], "ordering": ["last_name", "first_name", "email", "created_at", "id"]},
-    "/api/products": {"filters": ["category", "sku", "is_active", "in_stock", "min_price", "max_price"],
-                      "ordering": ["name", "price", "stock_quantity", "created_at", "id"]},
+    "/api/products": {
+        "filters": ["category", "sku", "is_active", "in_stock", "min_price", "max_price"],
+        "ordering": ["name", "price", "stock_quantity", "created_at", "id"],
+    },
     "/api/orders": ORDER_LIST,
     "/api/customers/{customer}/orders": ORDER_LIST,
 }
 
 # Values at and beyond every bound a column or a parser has, and the spellings that fool int() and isdigit().
-EDGES = ["", "0", "-0", "1", "-1", str(MAX_INTEGER), str(MAX_INTEGER + 1), str(-MAX_INTEGER - 2), str(MAX_ID),
-         str(MAX_ID + 1), str(-MAX_ID - 2), "9" * 40, "9" * 5000, "1e999999", "-1E+400", "NaN", "-Infinity", "0.001",
-         "9999999999999999.99", "99999999999999999.99", "1.5", "\u00b2", "\u0661\u0662", " 7", "0x1F", "1_000",
-         "true", "false", "perhaps", "Pending", "Lost", "2026-01-01", "2026-01-01T00:00:00",
-         "0001-01-01T00:00:00+15:00",
-         "9999-12-31T23:59:59-15:00", "2026-13-45", "a\x00b", "\x00", "\u202e", "%", "'; DROP TABLE x; --", "a b c"]
+EDGES = [
+    "",
+    "0",
+    "-0",
+    "1",
+    "-1",
+    str(MAX_INTEGER),
+    str(MAX_INTEGER + 1),
+    str(-MAX_INTEGER - 2),
+    str(MAX_ID),
+    str(MAX_ID + 1),
+    str(-MAX_ID - 2),
+    "9" * 40,
+    "9" * 5000,
+    "1e999999",
+    "-1E+400",
+    "NaN",
+    "-Infinity",
+    "0.001",
+    "9999999999999999.99",
+    "99999999999999999.99",
+    "1.5",
+    "\u00b2",
+    "\u0661\u0662",
+    " 7",
+    "0x1F",
+    "1_000",
+    "true",
+    "false",
+    "perhaps",
+    "Pending",
+    "Lost",
+    "2026-01-01",
+    "2026-01-01T00:00:00",
+    "0001-01-01T00:00:00+15:00",
+    "9999-12-31T23:59:59-15:00",
+    "2026-13-45",
+    "a\x00b",
+    "\x00",
+    "\u202e",
+    "%",
+    "'; DROP TABLE x; --",
+    "a b c",
+]
 values = st.one_of(
     st.sampled_from(EDGES),
     st.text(max_size=40),  # any character but lone surrogates, which a URL cannot carry
-    st.integers(min_value=-(10 ** 30), max_value=10 ** 30).map(str),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
     st.datetimes().map(lambda moment: moment.isoformat()),
 )
@@ -90,8 +140,10 @@ def fuzzed(request, capsys):
     counts = {"requests": 0}
     yield counts
     with capsys.disabled():
-        print(f"\n[hypothesis, {DATABASE}] {request.node.name}: {counts['requests']} requests (derandomized, "
-              f"at most {EXAMPLES} examples), no 5xx")
+        print(
+            f"\n[hypothesis, {DATABASE}] {request.node.name}: {counts['requests']} requests (derandomized, "
+            f"at most {EXAMPLES} examples), no 5xx"
+        )
 
 
 # What the API answers when the database itself refuses a value: input that got that far was not bounded first.
@@ -128,8 +180,10 @@ def test_no_forged_cursor_for_any_ordering_is_a_server_error(api_client, shop, f
     positions = st.one_of(st.sampled_from(EDGES), values)
 
     @FUZZ
-    @given(ordering=st.sampled_from(fields + [f"-{name}" for name in fields] + [""]),
-           tokens=st.fixed_dictionaries({"p": positions}, optional={"o": values, "r": st.sampled_from(["0", "1"])}))
+    @given(
+        ordering=st.sampled_from(fields + [f"-{name}" for name in fields] + [""]),
+        tokens=st.fixed_dictionaries({"p": positions}, optional={"o": values, "r": st.sampled_from(["0", "1"])}),
+    )
     def request_page(ordering, tokens):
         query = {"cursor": cursor_of(tokens), **({"ordering": ordering} if ordering else {})}
         response = api_client.get(f"{url}?{urlencode(query)}")
@@ -140,12 +194,19 @@ def test_no_forged_cursor_for_any_ordering_is_a_server_error(api_client, shop, f
 
 
 # Each write with a body it refuses, so that no fuzzed id changes a row (every product is on an order: no delete).
-ITEM_ROUTES = [("get", "/api/customers/{id}", None), ("get", "/api/products/{id}", None),
-               ("get", "/api/orders/{id}", None), ("get", "/api/customers/{id}/orders", None),
-               ("get", "/api/v1/orders/{id}", None), ("put", "/api/customers/{id}", {"email": "not an address"}),
-               ("patch", "/api/products/{id}", {"price": "0"}), ("patch", "/api/orders/{id}", {"status": "Lost"}),
-               ("put", "/api/orders/{id}/status", {"status": "Lost"}), ("delete", "/api/products/{id}", None)]
-ids = st.one_of(values, st.integers(min_value=-(2 ** 70), max_value=2 ** 70).map(str))
+ITEM_ROUTES = [
+    ("get", "/api/customers/{id}", None),
+    ("get", "/api/products/{id}", None),
+    ("get", "/api/orders/{id}", None),
+    ("get", "/api/customers/{id}/orders", None),
+    ("get", "/api/v1/orders/{id}", None),
+    ("put", "/api/customers/{id}", {"email": "not an address"}),
+    ("patch", "/api/products/{id}", {"price": "0"}),
+    ("patch", "/api/orders/{id}", {"status": "Lost"}),
+    ("put", "/api/orders/{id}/status", {"status": "Lost"}),
+    ("delete", "/api/products/{id}", None),
+]
+ids = st.one_of(values, st.integers(min_value=-(2**70), max_value=2**70).map(str))
 
 
 def test_no_path_id_is_a_server_error(api_client, shop, fuzzed):
@@ -161,25 +222,30 @@ def test_no_path_id_is_a_server_error(api_client, shop, fuzzed):
     request_item()
 
 
-bodies_text = st.one_of(values, st.text(alphabet=st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zs", "Lu"]),
-                                        max_size=30))  # controls, bidi overrides, lone surrogates, separators
+bodies_text = st.one_of(
+    values, st.text(alphabet=st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zs", "Lu"]), max_size=30)
+)  # controls, bidi overrides, lone surrogates, separators
 
 
 def nested(children):
     return st.one_of(st.lists(children, max_size=3), st.dictionaries(bodies_text, children, max_size=3))
 
 
-json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), bodies_text),
-                           nested, max_leaves=10)
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), bodies_text), nested, max_leaves=10
+)
 
-FIELDS = {"/api/customers": ["first_name", "last_name", "email", "phone", "address", "user_id"],
-          "/api/products": ["name", "description", "price", "sku", "stock_quantity", "category", "is_active"],
-          "/api/orders": ["customer_id", "order_items", "notes", "shipping_address"]}
+FIELDS = {
+    "/api/customers": ["first_name", "last_name", "email", "phone", "address", "user_id"],
+    "/api/products": ["name", "description", "price", "sku", "stock_quantity", "category", "is_active"],
+    "/api/orders": ["customer_id", "order_items", "notes", "shipping_address"],
+}
 
 
 def test_no_body_field_is_a_server_error(api_client, shop, fuzzed):
     """Not a URL, but where most text enters: any JSON value (lone surrogates, NUL, bidi overrides, numbers
     beyond every column) in any field of a POST."""
+
     @FUZZ
     @given(path=st.sampled_from(list(FIELDS)), data=st.data())
     def post(path, data):

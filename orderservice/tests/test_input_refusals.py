@@ -2,6 +2,7 @@
 characters and bidirectional overrides in text, numbers beyond what a column holds in filters, path ids and
 forged cursors. Each is a clear 4xx problem, and leaves the database as it was. Order totals and the number of
 lines are in orders/tests/test_bounds.py; a property-based fuzz of every list and path id in test_input_fuzz.py."""
+
 import base64
 import json
 from urllib.parse import quote, urlencode
@@ -20,11 +21,19 @@ pytestmark = pytest.mark.django_db
 
 TOO_DEEP = "JSON parse error - nested deeper than 32 levels"
 ONE_LINE = "Must be one line of text without control characters or bidirectional overrides (found U+{:04X})."
-MULTI_LINE = ("Must be text without control characters (line breaks and tabs are fine) or bidirectional overrides "
-              "(found U+{:04X}).")
+MULTI_LINE = (
+    "Must be text without control characters (line breaks and tabs are fine) or bidirectional overrides "
+    "(found U+{:04X})."
+)
 INVALID_CURSOR = "Invalid cursor: follow the Link header."
-ONE_LINE_FIELDS = [(CUSTOMERS, "first_name"), (CUSTOMERS, "last_name"), (CUSTOMERS, "phone"), (PRODUCTS, "name"),
-                   (PRODUCTS, "sku"), (PRODUCTS, "category")]
+ONE_LINE_FIELDS = [
+    (CUSTOMERS, "first_name"),
+    (CUSTOMERS, "last_name"),
+    (CUSTOMERS, "phone"),
+    (PRODUCTS, "name"),
+    (PRODUCTS, "sku"),
+    (PRODUCTS, "category"),
+]
 MULTI_LINE_FIELDS = [(CUSTOMERS, "address"), (PRODUCTS, "description"), (ORDERS, "notes"), (ORDERS, "shipping_address")]
 
 
@@ -44,6 +53,7 @@ def shop():
 
 
 # --- Bodies ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("depth", [33, 100_000])
 @pytest.mark.parametrize("shape", ["[{}]", '{{"a": {}}}'], ids=["arrays", "objects"])
@@ -70,15 +80,20 @@ def test_a_body_32_levels_deep_is_parsed_and_validated(api_client):
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(api_client):
-    response = api_client.post("/api/customers", {"first_name": "[" * 40, "last_name": "{" * 40,
-                                                  "email": "brackets@example.com"}, format="json")
+    response = api_client.post(
+        "/api/customers",
+        {"first_name": "[" * 40, "last_name": "{" * 40, "email": "brackets@example.com"},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["first_name"] == "[" * 40
 
 
 @pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"], ids=["NUL", "lone surrogate"])
-@pytest.mark.parametrize(("resource", "field"), [
-    pytest.param(resource, field, id=f"{resource}.{field}") for resource in RESOURCES for field in resource.limits])
+@pytest.mark.parametrize(
+    ("resource", "field"),
+    [pytest.param(resource, field, id=f"{resource}.{field}") for resource in RESOURCES for field in resource.limits],
+)
 def test_nul_or_a_lone_surrogate_in_a_body_field_is_refused(api_client, resource, field, escape):
     raw = json.dumps({**resource.new(), field: "a<here>b"}).replace("<here>", escape)
     before = database_state()
@@ -91,8 +106,11 @@ def test_nul_or_a_lone_surrogate_in_a_body_field_is_refused(api_client, resource
 
 def test_nul_in_a_nested_value_or_a_key_is_refused_and_named(api_client, shop):
     before = database_state()
-    nested = api_client.post("/api/orders", '{"customer_id": 1, "order_items": [{"product_id": "1\\u0000"}]}',
-                             content_type="application/json")
+    nested = api_client.post(
+        "/api/orders",
+        '{"customer_id": 1, "order_items": [{"product_id": "1\\u0000"}]}',
+        content_type="application/json",
+    )
     key = api_client.patch(f"/api/customers/{shop.customer_id}", '{"a\\u0000b": 1}', content_type="application/json")
 
     assert_problem(nested, 400, unstorable("order_items.0.product_id"))
@@ -107,13 +125,18 @@ MULTI_LINE_REFUSED = ["\u202a", "\u2069", "\x07", "\x0b", "\x1b", "\x7f"]
 # (resource, field, a character it refuses, the message): one-line fields refuse line breaks and tabs too.
 REFUSED_CHARACTERS = [
     *[(resource, field, character, ONE_LINE) for resource, field in ONE_LINE_FIELDS for character in ONE_LINE_REFUSED],
-    *[(resource, field, character, MULTI_LINE)
-      for resource, field in MULTI_LINE_FIELDS for character in MULTI_LINE_REFUSED],
+    *[
+        (resource, field, character, MULTI_LINE)
+        for resource, field in MULTI_LINE_FIELDS
+        for character in MULTI_LINE_REFUSED
+    ],
 ]
 
 
-@pytest.mark.parametrize(("resource", "field", "character", "message"), [
-    pytest.param(*case, id=f"{case[0]}.{case[1]}-U+{ord(case[2]):04X}") for case in REFUSED_CHARACTERS])
+@pytest.mark.parametrize(
+    ("resource", "field", "character", "message"),
+    [pytest.param(*case, id=f"{case[0]}.{case[1]}-U+{ord(case[2]):04X}") for case in REFUSED_CHARACTERS],
+)
 def test_a_text_field_refuses_control_characters_and_bidi_overrides(api_client, resource, field, character, message):
     row, body = resource.make(), {**resource.new(), field: f"ab{character}c"}
     before = database_state()
@@ -133,8 +156,10 @@ def test_an_email_with_a_bidi_override_is_refused(api_client):
     assert database_state() == before
 
 
-@pytest.mark.parametrize(("resource", "field"), [
-    pytest.param(resource, field, id=f"{resource}.{field}") for resource, field in MULTI_LINE_FIELDS])
+@pytest.mark.parametrize(
+    ("resource", "field"),
+    [pytest.param(resource, field, id=f"{resource}.{field}") for resource, field in MULTI_LINE_FIELDS],
+)
 def test_a_multi_line_field_keeps_line_breaks_and_tabs(api_client, resource, field):
     row = resource.make()
     text = "Line 1\r\nLine 2\n\tindented"
@@ -146,18 +171,30 @@ def test_the_models_carry_the_rule_so_the_admin_refuses_it_too():
     customer = Customer(first_name="Ann\u202e", last_name="Lee", email="ann@example.com", address="a\x07")
     with pytest.raises(Exception) as refused:
         customer.full_clean()
-    assert refused.value.message_dict == {"first_name": [ONE_LINE.format(0x202E)],
-                                          "address": [MULTI_LINE.format(0x07)]}
+    assert refused.value.message_dict == {"first_name": [ONE_LINE.format(0x202E)], "address": [MULTI_LINE.format(0x07)]}
 
 
 # --- Query parameters and paths -----------------------------------------------------------------
 
-@pytest.mark.parametrize("url", [
-    "/api/products?category=a%00", "/api/customers?email=%00", "/api/orders?status=Pending%00",
-    "/api/products?search=lap%00top", "/api/products?ordering=price%00", "/api/orders?limit=1%00",
-    "/api/orders?cursor=%00", "/api/orders?unknown%00=1", "/api/customers/1/orders?search=%00",
-    "/api/orders/1%00", "/api/customers/%00/orders", "/api/v1/products/%00", "/api/nowhere%00",
-])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/products?category=a%00",
+        "/api/customers?email=%00",
+        "/api/orders?status=Pending%00",
+        "/api/products?search=lap%00top",
+        "/api/products?ordering=price%00",
+        "/api/orders?limit=1%00",
+        "/api/orders?cursor=%00",
+        "/api/orders?unknown%00=1",
+        "/api/customers/1/orders?search=%00",
+        "/api/orders/1%00",
+        "/api/customers/%00/orders",
+        "/api/v1/products/%00",
+        "/api/nowhere%00",
+    ],
+)
 def test_nul_in_the_query_or_the_path_is_a_400(api_client, shop, url):
     before = database_state()
     response = api_client.get(url)
@@ -165,22 +202,39 @@ def test_nul_in_the_query_or_the_path_is_a_400(api_client, shop, url):
     assert database_state() == before
 
 
-@pytest.mark.parametrize(("url", "field", "message"), [
-    ("/api/orders?customer_id=0", "customer_id", "Ensure this value is greater than or equal to 1."),
-    ("/api/orders?customer_id=-5", "customer_id", "Ensure this value is greater than or equal to 1."),
-    (f"/api/orders?customer_id={MAX_ID + 1}", "customer_id", f"Ensure this value is less than or equal to {MAX_ID}."),
-    (f"/api/customers/{{customer}}/orders?customer_id={10**30}", "customer_id",
-     f"Ensure this value is less than or equal to {MAX_ID}."),
-    ("/api/products?min_price=12345678901234567", "min_price",
-     "Ensure that there are no more than 16 digits before the decimal point."),
-    ("/api/products?max_price=1.001", "max_price", "Ensure that there are no more than 2 decimal places."),
-    ("/api/products?max_price=NaN", "max_price", "Enter a number."),
-    ("/api/products?limit=%C2%B2", "limit", "Must be a whole number from 1 to 1000."),  # "²" is a digit to isdigit()
-    ("/api/products?limit=%D9%A3", "limit", "Must be a whole number from 1 to 1000."),  # Arabic-Indic 3
-    ("/api/products?limit=" + "9" * 5000, "limit", "Must be a whole number from 1 to 1000."),
-    ("/api/products?search=" + "+".join(["a"] * 11), "search", "At most 10 words and 200 characters."),
-    ("/api/orders?search=" + "x" * 201, "search", "At most 10 words and 200 characters."),
-])
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        ("/api/orders?customer_id=0", "customer_id", "Ensure this value is greater than or equal to 1."),
+        ("/api/orders?customer_id=-5", "customer_id", "Ensure this value is greater than or equal to 1."),
+        (
+            f"/api/orders?customer_id={MAX_ID + 1}",
+            "customer_id",
+            f"Ensure this value is less than or equal to {MAX_ID}.",
+        ),
+        (
+            f"/api/customers/{{customer}}/orders?customer_id={10**30}",
+            "customer_id",
+            f"Ensure this value is less than or equal to {MAX_ID}.",
+        ),
+        (
+            "/api/products?min_price=12345678901234567",
+            "min_price",
+            "Ensure that there are no more than 16 digits before the decimal point.",
+        ),
+        ("/api/products?max_price=1.001", "max_price", "Ensure that there are no more than 2 decimal places."),
+        ("/api/products?max_price=NaN", "max_price", "Enter a number."),
+        (
+            "/api/products?limit=%C2%B2",
+            "limit",
+            "Must be a whole number from 1 to 1000.",
+        ),  # "²" is a digit to isdigit()
+        ("/api/products?limit=%D9%A3", "limit", "Must be a whole number from 1 to 1000."),  # Arabic-Indic 3
+        ("/api/products?limit=" + "9" * 5000, "limit", "Must be a whole number from 1 to 1000."),
+        ("/api/products?search=" + "+".join(["a"] * 11), "search", "At most 10 words and 200 characters."),
+        ("/api/orders?search=" + "x" * 201, "search", "At most 10 words and 200 characters."),
+    ],
+)
 def test_a_number_or_a_search_beyond_its_bounds_is_a_400_naming_the_parameter(api_client, shop, url, field, message):
     before = database_state()
     response = api_client.get(url.replace("{customer}", str(shop.customer_id)))
@@ -220,9 +274,14 @@ FORGED = {
 }
 
 
-@pytest.mark.parametrize(("url", "position"), [
-    pytest.param(url, position, id=f"{url} p={position[:24]!r}") for url, positions in FORGED.items()
-    for position in positions])
+@pytest.mark.parametrize(
+    ("url", "position"),
+    [
+        pytest.param(url, position, id=f"{url} p={position[:24]!r}")
+        for url, positions in FORGED.items()
+        for position in positions
+    ],
+)
 def test_a_forged_cursor_position_is_a_400_invalid_cursor(api_client, shop, url, position):
     url = url.format(customer=shop.customer_id)
     before = database_state()

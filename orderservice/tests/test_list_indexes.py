@@ -4,6 +4,7 @@ the indexes and the index-friendly filters, and, on PostgreSQL, the lists' queri
 The timings themselves are the benchmark's (`bash bench/scale.sh`), not a test's: no test here depends on how fast
 the machine is.
 """
+
 import re
 
 import pytest
@@ -96,7 +97,8 @@ def fill_large() -> dict:
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="the trigram indexes and these plans are PostgreSQL's; SQLite has no trigram index")
+    reason="the trigram indexes and these plans are PostgreSQL's; SQLite has no trigram index",
+)
 
 
 @on_postgresql
@@ -121,8 +123,7 @@ def test_on_a_large_database_a_search_walks_its_ordering_only_while_that_finds_t
     by walking the rest."""
     fill_large()
     walked = executed_plan(api_client, "/api/orders?search=ord-2")  # in every order number
-    assert "CTE Scan on search_walk (actual" in walked and "Seq Scan on orders_order (never executed)" in walked, \
-        walked
+    assert "CTE Scan on search_walk (actual" in walked and "Seq Scan on orders_order (never executed)" in walked, walked
     matched = executed_plan(api_client, "/api/products?search=wireless")  # 250 of 5,000, all under W
     assert "CTE Scan on search_walk (never executed)" in matched, matched  # the matches gave the page
     assert "CTE Scan on search_walk_further (never executed)" in matched, matched

@@ -1,6 +1,7 @@
 """Logs: one structured line per request and per business event, the request id echoed, no secrets.
 
 The service runs as deployed (gunicorn, two workers, JSON logs); the tests read what it wrote."""
+
 import json
 import re
 import time
@@ -49,8 +50,9 @@ def log_lines(service: Gunicorn, **wanted) -> list[dict]:
 
 def test_every_request_is_one_json_line_with_its_id_status_duration_and_caller(logging_service, jwks_server):
     token = jwks_server.token(subject="clerk-17")
-    status, headers, _ = get(logging_service.url, "/api/products/1", {
-        "Authorization": f"Bearer {token}", "X-Request-ID": "trace-products-1"})
+    status, headers, _ = get(
+        logging_service.url, "/api/products/1", {"Authorization": f"Bearer {token}", "X-Request-ID": "trace-products-1"}
+    )
     assert (status, headers["X-Request-ID"]) == (200, "trace-products-1")
     status, headers, _ = get(logging_service.url, "/api/products/1")
     assert status == 401
@@ -67,12 +69,23 @@ def test_every_request_is_one_json_line_with_its_id_status_duration_and_caller(l
 
 def test_an_order_is_logged_as_business_events_with_its_request_id(logging_service, jwks_server):
     token = jwks_server.token(subject="shop-4")
-    status, order = call(logging_service.url, "POST", "/api/orders", token,
-                         {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 3}]},
-                         headers={"X-Request-ID": "trace-order"})
+    status, order = call(
+        logging_service.url,
+        "POST",
+        "/api/orders",
+        token,
+        {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 3}]},
+        headers={"X-Request-ID": "trace-order"},
+    )
     assert status == 201
-    status, _ = call(logging_service.url, "PUT", f"/api/orders/{order['id']}/status", token, {"status": "Cancelled"},
-                     headers={"X-Request-ID": "trace-cancel"})
+    status, _ = call(
+        logging_service.url,
+        "PUT",
+        f"/api/orders/{order['id']}/status",
+        token,
+        {"status": "Cancelled"},
+        headers={"X-Request-ID": "trace-cancel"},
+    )
     assert status == 200
 
     time.sleep(0.2)
@@ -91,14 +104,31 @@ def test_the_logs_hold_no_token_and_no_email_address(logging_service, jwks_serve
     token = jwks_server.token(subject="auditor")
     expired = jwks_server.token(subject="auditor", exp=int(time.time()) - 3600)
     foreign = SigningKey(kid=jwks_server.keys[0].kid).sign({"sub": "mallory", "aud": "shala", "iss": "shala"})
-    status, customer = call(logging_service.url, "POST", "/api/customers", token,
-                            {"first_name": "Ada", "last_name": "Lovelace", "email": "ada.lovelace@example.org"})
+    status, customer = call(
+        logging_service.url,
+        "POST",
+        "/api/customers",
+        token,
+        {"first_name": "Ada", "last_name": "Lovelace", "email": "ada.lovelace@example.org"},
+    )
     assert status == 201
-    assert call(logging_service.url, "PATCH", f"/api/customers/{customer['id']}", token,
-                {"email": "countess@example.org"})[0] == 200
+    assert (
+        call(
+            logging_service.url, "PATCH", f"/api/customers/{customer['id']}", token, {"email": "countess@example.org"}
+        )[0]
+        == 200
+    )
     assert call(logging_service.url, "GET", "/api/customers?email=countess@example.org", token)[0] == 200
-    assert call(logging_service.url, "POST", "/api/customers", token,  # refused: the email is taken
-                {"first_name": "A", "last_name": "L", "email": "countess@example.org"})[0] == 400
+    assert (
+        call(
+            logging_service.url,
+            "POST",
+            "/api/customers",
+            token,  # refused: the email is taken
+            {"first_name": "A", "last_name": "L", "email": "countess@example.org"},
+        )[0]
+        == 400
+    )
     for refused in (expired, foreign, "not-a-jwt", token + "x"):
         assert call(logging_service.url, "GET", "/api/orders", refused)[0] == 401
     assert call(logging_service.url, "DELETE", f"/api/customers/{customer['id']}", token)[0] == 204
@@ -115,8 +145,9 @@ def test_the_logs_hold_no_token_and_no_email_address(logging_service, jwks_serve
 
 
 def test_log_sql_logs_every_statement_with_debug_off(jwks_server, tmp_path, logging_service):
-    environment = service_environment(f"sqlite:///{tmp_path / 'service.db'}", jwks_server.url,
-                                      LOG_FORMAT="json", LOG_SQL="true")
+    environment = service_environment(
+        f"sqlite:///{tmp_path / 'service.db'}", jwks_server.url, LOG_FORMAT="json", LOG_SQL="true"
+    )
     manage(environment, "migrate", "--noinput")
     service = Gunicorn(environment, workers=1)
     try:

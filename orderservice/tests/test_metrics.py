@@ -1,5 +1,6 @@
 """/metrics: request and order counters that add up over every gunicorn worker; not public in production
 unless configured."""
+
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,8 +24,16 @@ def test_metrics_are_open_in_development(anonymous_client):
     response = anonymous_client.get("/metrics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
-    assert sample(response.content.decode(), "orderservice_http_request_duration_seconds_count",
-                  method="GET", status="200", view="health") >= 1
+    assert (
+        sample(
+            response.content.decode(),
+            "orderservice_http_request_duration_seconds_count",
+            method="GET",
+            status="200",
+            view="health",
+        )
+        >= 1
+    )
 
 
 @pytest.mark.django_db
@@ -50,8 +59,11 @@ def test_management_commands_run_before_gunicorn_has_made_the_metrics_directory(
     """A deployment sets PROMETHEUS_MULTIPROC_DIR for every process; gunicorn makes the directory at start, but
     `migrate` and `loaddata seed` run first (loading the seed counts its stock movements)."""
     metrics_dir = tmp_path / "not-made-yet" / "metrics"
-    environment = service_environment(f"sqlite:///{tmp_path / 'service.db'}", "http://127.0.0.1:9/jwks.json",
-                                      PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    environment = service_environment(
+        f"sqlite:///{tmp_path / 'service.db'}",
+        "http://127.0.0.1:9/jwks.json",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+    )
     manage(environment, "migrate", "--noinput")
     manage(environment, "loaddata", "seed")  # exits non-zero (and raises here) if a counter cannot be written
     assert "Installed" in manage(environment, "loaddata", "seed")
@@ -75,10 +87,26 @@ def test_request_and_order_counters_add_up_over_two_workers(jwks_server, tmp_pat
         for _ in range(4):  # whichever worker answers the scrape counts for both
             status, _, exposition = get(service.url, "/metrics")
             assert status == 200
-            assert sample(exposition, "orderservice_http_request_duration_seconds_count",
-                          method="GET", status="200", view="product-list") == 40
-            assert sample(exposition, "orderservice_http_request_duration_seconds_count",
-                          method="POST", status="201", view="order-list") == 12
+            assert (
+                sample(
+                    exposition,
+                    "orderservice_http_request_duration_seconds_count",
+                    method="GET",
+                    status="200",
+                    view="product-list",
+                )
+                == 40
+            )
+            assert (
+                sample(
+                    exposition,
+                    "orderservice_http_request_duration_seconds_count",
+                    method="POST",
+                    status="201",
+                    view="order-list",
+                )
+                == 12
+            )
             assert sample(exposition, "orderservice_business_events_total", event="order.created") == 12
     finally:
         service.stop()

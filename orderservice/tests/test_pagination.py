@@ -1,4 +1,5 @@
 """Lists are plain arrays in bounded pages, walked through RFC 8288 Link headers; order pages use keysets."""
+
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -96,7 +97,9 @@ def test_paging_through_orders_visits_every_order_once_newest_first(api_client):
         place_order(customer=customer, items=[(product, 1)])
     rows, pages = walk(api_client, "/api/orders?limit=10")
     assert len(pages) == 3
-    assert [row["id"] for row in rows] == list(Order.objects.order_by("-order_date", "-id").values_list("id", flat=True))
+    assert [row["id"] for row in rows] == list(
+        Order.objects.order_by("-order_date", "-id").values_list("id", flat=True)
+    )
 
 
 def test_a_deep_page_of_orders_is_found_by_key_not_by_offset(api_client):
@@ -113,7 +116,8 @@ def test_a_deep_page_of_orders_is_found_by_key_not_by_offset(api_client):
         deep_page = api_client.get(url)
 
     assert [row["order_date"] for row in deep_page.json()] == sorted(
-        (row["order_date"] for row in deep_page.json()), reverse=True)
+        (row["order_date"] for row in deep_page.json()), reverse=True
+    )
     order_query = next(query["sql"] for query in queries.captured_queries if 'FROM "orders_order"' in query["sql"])
     assert "OFFSET" not in order_query.upper()
     assert '"orders_order"."order_date" <' in order_query

@@ -1,6 +1,7 @@
 """The production deployment as the README describes it: ENVIRONMENT=production, PostgreSQL, migrate,
 collectstatic, then two gunicorn instances (`gunicorn -c gunicorn.conf.py …`) on one database, behind a
 TLS-terminating proxy (played here by the X-Forwarded-Proto header, which gunicorn trusts from loopback)."""
+
 import json
 import secrets
 import subprocess
@@ -14,8 +15,16 @@ import psycopg
 import pytest
 
 from orderservice.testing.ledger import assert_ledger_adds_up_over_http
-from orderservice.testing.live_service import (PROJECT_ROOT, Gunicorn, call, get, manage, postgres_database,
-                                               service_environment, sqlite_database)
+from orderservice.testing.live_service import (
+    PROJECT_ROOT,
+    Gunicorn,
+    call,
+    get,
+    manage,
+    postgres_database,
+    service_environment,
+    sqlite_database,
+)
 
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 
@@ -25,8 +34,13 @@ def production(jwks_server, tmp_path_factory):
     """(database URL, environment, [instance A, instance B]) of a production deployment on PostgreSQL."""
     with postgres_database() as database_url:
         environment = service_environment(
-            database_url, jwks_server.url, ENVIRONMENT="production", SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1,localhost", STATIC_ROOT=str(tmp_path_factory.mktemp("static")))
+            database_url,
+            jwks_server.url,
+            ENVIRONMENT="production",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            STATIC_ROOT=str(tmp_path_factory.mktemp("static")),
+        )
         del environment["DEBUG"], environment["LOG_LEVEL"]  # production's own defaults
         manage(environment, "migrate", "--noinput")
         manage(environment, "collectstatic", "--noinput")
@@ -44,9 +58,11 @@ def test_two_instances_on_one_database_serve_the_same_orders(production, jwks_se
     token = jwks_server.token(subject="production-shop")
     order = {"customer_id": 1, "order_items": [{"product_id": 3, "quantity": 2}]}
     with ThreadPoolExecutor(8) as pool:
-        placed = list(pool.map(
-            lambda index: call(instances[index % 2].url, "POST", "/api/orders", token, order, BEHIND_TLS),
-            range(20)))
+        placed = list(
+            pool.map(
+                lambda index: call(instances[index % 2].url, "POST", "/api/orders", token, order, BEHIND_TLS), range(20)
+            )
+        )
     assert {status for status, _ in placed} == {201}
 
     views = [call(instance.url, "GET", "/api/orders?limit=1000", token, headers=BEHIND_TLS) for instance in instances]
@@ -56,8 +72,9 @@ def test_two_instances_on_one_database_serve_the_same_orders(production, jwks_se
     assert chair[0]["stock_quantity"] == chair[1]["stock_quantity"] == 75 - 2 * len(views[0][1])
 
 
-def test_two_instances_keep_one_stock_ledger_under_racing_orders_cancels_and_adjustments(production, jwks_server,
-                                                                                       capsys):
+def test_two_instances_keep_one_stock_ledger_under_racing_orders_cancels_and_adjustments(
+    production, jwks_server, capsys
+):
     _, environment, instances = production
     token = jwks_server.token(subject="production-warehouse")
     placed = []
@@ -65,14 +82,24 @@ def test_two_instances_keep_one_stock_ledger_under_racing_orders_cancels_and_adj
     def act(index):
         url = instances[index % 2].url
         if index % 4 == 1:
-            return call(url, "POST", "/api/products/2/stock-adjustments", token,
-                        {"change": 5 if index % 8 == 1 else -3}, BEHIND_TLS)[0]
+            return call(
+                url,
+                "POST",
+                "/api/products/2/stock-adjustments",
+                token,
+                {"change": 5 if index % 8 == 1 else -3},
+                BEHIND_TLS,
+            )[0]
         if index % 4 == 3 and placed:
-            return call(url, "PUT", f"/api/orders/{placed.pop()}/status", token, {"status": "Cancelled"},
-                        BEHIND_TLS)[0]
-        status, order = call(url, "POST", "/api/orders", token,
-                             {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 2},
-                                                                {"product_id": 1, "quantity": 1}]}, BEHIND_TLS)
+            return call(url, "PUT", f"/api/orders/{placed.pop()}/status", token, {"status": "Cancelled"}, BEHIND_TLS)[0]
+        status, order = call(
+            url,
+            "POST",
+            "/api/orders",
+            token,
+            {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 2}, {"product_id": 1, "quantity": 1}]},
+            BEHIND_TLS,
+        )
         if status == 201:
             placed.append(order["id"])
         return status
@@ -81,12 +108,15 @@ def test_two_instances_keep_one_stock_ledger_under_racing_orders_cancels_and_adj
         statuses = Counter(pool.map(act, range(80)))
     assert set(statuses) <= {200, 201}, statuses
 
-    movements = [assert_ledger_adds_up_over_http(instance.url, token, environment, BEHIND_TLS)
-                 for instance in instances]
+    movements = [
+        assert_ledger_adds_up_over_http(instance.url, token, environment, BEHIND_TLS) for instance in instances
+    ]
     assert movements[0] == movements[1]  # both instances serve the one ledger
     with capsys.disabled():
-        print(f"\n[postgresql, production, 2 gunicorns x 2 workers] requests=80 statuses={dict(statuses)} "
-              f"movements={movements[0]} ledger=adds up, check_stock=0")
+        print(
+            f"\n[postgresql, production, 2 gunicorns x 2 workers] requests=80 statuses={dict(statuses)} "
+            f"movements={movements[0]} ledger=adds up, check_stock=0"
+        )
 
 
 def test_production_answers_over_tls_only_with_security_headers_and_its_own_static_files(production):
@@ -100,8 +130,10 @@ def test_production_answers_over_tls_only_with_security_headers_and_its_own_stat
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "same-origin"
-    assert "Access-Control-Allow-Origin" not in get(instance.url, "/api/products", {
-        **BEHIND_TLS, "Origin": "https://elsewhere.example"})[1]
+    assert (
+        "Access-Control-Allow-Origin"
+        not in get(instance.url, "/api/products", {**BEHIND_TLS, "Origin": "https://elsewhere.example"})[1]
+    )
     assert get(instance.url, "/metrics", BEHIND_TLS)[0] == 404  # not public unless configured
     status, _, body = get(instance.url, "/static/admin/css/base.css", BEHIND_TLS)
     assert status == 200 and "body" in body
@@ -123,13 +155,23 @@ def test_sigterm_lets_the_request_in_flight_finish(production, jwks_server):
         with psycopg.connect(database_url) as blocker, psycopg.connect(database_url, autocommit=True) as observer:
             # Hold the mouse's row: the order below waits for it, in flight, inside gunicorn.
             blocker.execute("SELECT id FROM products_product WHERE id = 2 FOR UPDATE")
-            in_flight = threading.Thread(target=lambda: answers.append(call(
-                leaving.url, "POST", "/api/orders", token,
-                {"customer_id": 2, "order_items": [{"product_id": 2, "quantity": 1}]}, BEHIND_TLS)))
+            in_flight = threading.Thread(
+                target=lambda: answers.append(
+                    call(
+                        leaving.url,
+                        "POST",
+                        "/api/orders",
+                        token,
+                        {"customer_id": 2, "order_items": [{"product_id": 2, "quantity": 1}]},
+                        BEHIND_TLS,
+                    )
+                )
+            )
             in_flight.start()
             deadline = time.monotonic() + 10
-            while not observer.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock'").fetchone()[0]:
+            while not observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]:
                 assert time.monotonic() < deadline, f"the order never reached the locked row: {answers}"
                 time.sleep(0.05)
 
@@ -148,7 +190,8 @@ def test_sigterm_lets_the_request_in_flight_finish(production, jwks_server):
 
 
 def test_gunicorn_without_environment_serves_production_settings_and_never_trusts_the_development_key(
-        jwks_server, tmp_path):
+    jwks_server, tmp_path
+):
     """A deploy that forgot ENVIRONMENT: gunicorn runs production settings, and a development key file on the
     machine (as `.dev-keys/` would hold it) signs nothing the service accepts."""
     key_file = tmp_path / "dev-key.pem"
@@ -156,8 +199,14 @@ def test_gunicorn_without_environment_serves_production_settings_and_never_trust
         development = service_environment(database_url, jwks_server.url, JWT_DEV_KEY_FILE=str(key_file))
         manage(development, "migrate", "--noinput")
         development_token = subprocess.run(
-            [sys.executable, "manage.py", "devtoken", "--role", "Admin"], cwd=PROJECT_ROOT, env=development,
-            capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+            [sys.executable, "manage.py", "devtoken", "--role", "Admin"],
+            cwd=PROJECT_ROOT,
+            env=development,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
         deployed = {**development, "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1"}
         del deployed["ENVIRONMENT"]
         instance = Gunicorn(deployed, workers=1)

@@ -1,5 +1,6 @@
 """Health, the OpenAPI schema and its documentation pages."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +15,7 @@ def test_health_says_healthy_with_a_utc_timestamp(anonymous_client):
     assert body["status"] == "healthy"
     timestamp = datetime.fromisoformat(body["timestamp"])
     assert timestamp.utcoffset() == timedelta(0)
-    assert abs(datetime.now(timezone.utc) - timestamp) < timedelta(minutes=1)
+    assert abs(datetime.now(UTC) - timestamp) < timedelta(minutes=1)
 
 
 def test_openapi_json_is_json_and_documents_every_operation_once(anonymous_client):
@@ -24,20 +25,35 @@ def test_openapi_json_is_json_and_documents_every_operation_once(anonymous_clien
     schema = response.json()
     operations = {(path, method) for path, methods in schema["paths"].items() for method in methods}
     assert operations == {
-        ("/api/customers", "get"), ("/api/customers", "post"),
-        ("/api/customers/{id}", "get"), ("/api/customers/{id}", "put"), ("/api/customers/{id}", "patch"),
+        ("/api/customers", "get"),
+        ("/api/customers", "post"),
+        ("/api/customers/{id}", "get"),
+        ("/api/customers/{id}", "put"),
+        ("/api/customers/{id}", "patch"),
         ("/api/customers/{id}", "delete"),
-        ("/api/products", "get"), ("/api/products", "post"),
-        ("/api/products/{id}", "get"), ("/api/products/{id}", "put"), ("/api/products/{id}", "patch"),
+        ("/api/products", "get"),
+        ("/api/products", "post"),
+        ("/api/products/{id}", "get"),
+        ("/api/products/{id}", "put"),
+        ("/api/products/{id}", "patch"),
         ("/api/products/{id}", "delete"),
-        ("/api/products/{id}/stock-adjustments", "post"), ("/api/products/{id}/stock-movements", "get"),
-        ("/api/orders", "get"), ("/api/orders", "post"),
-        ("/api/orders/{id}", "get"), ("/api/orders/{id}", "put"), ("/api/orders/{id}", "patch"),
-        ("/api/orders/{id}", "delete"), ("/api/orders/{id}/status", "put"),
-        ("/api/customers/{customer_id}/orders", "get"), ("/api/customers/me", "get"),
+        ("/api/products/{id}/stock-adjustments", "post"),
+        ("/api/products/{id}/stock-movements", "get"),
+        ("/api/orders", "get"),
+        ("/api/orders", "post"),
+        ("/api/orders/{id}", "get"),
+        ("/api/orders/{id}", "put"),
+        ("/api/orders/{id}", "patch"),
+        ("/api/orders/{id}", "delete"),
+        ("/api/orders/{id}/status", "put"),
+        ("/api/customers/{customer_id}/orders", "get"),
+        ("/api/customers/me", "get"),
     }
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
 
 
 def test_order_creation_is_documented_with_its_input_shape(anonymous_client):
@@ -74,9 +90,19 @@ def test_every_filter_and_ordering_is_documented(schema):
     paging = {"cursor", "limit", "ordering", "search"}
     assert parameter_names(schema["paths"]["/api/customers"]["get"]) == paging | {"email"}
     assert parameter_names(schema["paths"]["/api/products"]["get"]) == paging | {
-        "category", "is_active", "sku", "min_price", "max_price", "in_stock"}
+        "category",
+        "is_active",
+        "sku",
+        "min_price",
+        "max_price",
+        "in_stock",
+    }
     assert parameter_names(schema["paths"]["/api/orders"]["get"]) == paging | {
-        "customer_id", "status", "order_date_after", "order_date_before"}
+        "customer_id",
+        "status",
+        "order_date_after",
+        "order_date_before",
+    }
 
 
 def test_errors_are_documented_as_problem_documents(schema):
@@ -84,14 +110,22 @@ def test_errors_are_documented_as_problem_documents(schema):
     assert set(post) == {"201", "400", "401", "403", "413", "415", "422", "429", "503"}
     assert list(post["400"]["content"]) == ["application/problem+json"]
     assert set(schema["paths"]["/api/products/{id}"]["get"]["responses"]) == {
-        "200", "304", "401", "404", "429", "503"}  # 304: If-None-Match (orderservice.api.conditional)
+        "200",
+        "304",
+        "401",
+        "404",
+        "429",
+        "503",
+    }  # 304: If-None-Match (orderservice.api.conditional)
     assert "400" in schema["paths"]["/api/customers/{id}"]["delete"]["responses"]
     assert schema["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail", "instance"]
 
 
 def test_pagination_and_creation_headers_are_documented(schema):
     assert "Link" in schema["paths"]["/api/orders"]["get"]["responses"]["200"]["headers"]
-    assert {"Location", "Idempotent-Replayed"} <= set(schema["paths"]["/api/orders"]["post"]["responses"]["201"]["headers"])
+    assert {"Location", "Idempotent-Replayed"} <= set(
+        schema["paths"]["/api/orders"]["post"]["responses"]["201"]["headers"]
+    )
     assert "Idempotency-Key" in parameter_names(schema["paths"]["/api/orders"]["post"])
     examples = schema["paths"]["/api/orders"]["post"]["requestBody"]["content"]["application/json"]["examples"]
     assert len(examples) == 2

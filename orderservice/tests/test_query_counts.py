@@ -5,6 +5,7 @@ order, so a query per row, per order, per item or per distinct customer or produ
 GETs select plain rows, fetch each distinct nested object (an order's customer, an item's product) once per
 response by id, and fetch a page's items with one query (orderservice.api.read_path).
 """
+
 import re
 from dataclasses import dataclass
 
@@ -62,16 +63,26 @@ class Shop:
         return [order for order in self.orders if order.status == "Pending"]
 
 
-@pytest.fixture(params=[pytest.param(Size(customers=4, products=6, orders=8, items=1), id="small"),
-                        pytest.param(Size(customers=9, products=15, orders=30, items=4), id="large")])
+@pytest.fixture(
+    params=[
+        pytest.param(Size(customers=4, products=6, orders=8, items=1), id="small"),
+        pytest.param(Size(customers=9, products=15, orders=30, items=4), id="large"),
+    ]
+)
 def shop(request) -> Shop:
     """Half the orders are the regular's (customers[0]), the rest spread over the others; every third is
     cancelled. Half the customers are Annas; products alternate Novel/Atlas, two in three are Books."""
     size = request.param
     customers = [CustomerFactory(first_name="Anna" if n % 2 == 0 else "Bruno") for n in range(size.customers)]
-    products = [ProductFactory(name=f"{'Novel' if n % 2 == 0 else 'Atlas'} {n:02d}", price=10 + n,
-                               category="Books" if n % 3 else "Garden", stock_quantity=1000)
-                for n in range(size.products)]
+    products = [
+        ProductFactory(
+            name=f"{'Novel' if n % 2 == 0 else 'Atlas'} {n:02d}",
+            price=10 + n,
+            category="Books" if n % 3 else "Garden",
+            stock_quantity=1000,
+        )
+        for n in range(size.products)
+    ]
     orders = []
     for n in range(size.orders):
         customer = customers[0] if n % 2 == 0 else customers[1 + n // 2 % (size.customers - 1)]
@@ -85,10 +96,12 @@ def shop(request) -> Shop:
 
 def second_page(first: str):
     """The URL in `first`'s rel="next" link (http://testserver/…): `first` is fetched before the counting."""
+
     def follow(shop, client) -> str:
         response = client.get(first.format(**shop.ids))
         assert response.status_code == 200 and len(response.json()) == 2
         return NEXT.search(response["Link"]).group(1)
+
     return follow
 
 
@@ -104,42 +117,72 @@ ENDPOINTS = [
     pytest.param("/api/customers?search=anna", lambda shop: len(shop.annas), 1, PAGE, id="customers-search"),
     pytest.param(second_page("/api/customers?limit=2"), lambda shop: 2, 1, PAGE, id="customers-page-2"),
     pytest.param("/api/customers/{customer}", lambda shop: 1, 1, "the customer", id="customer"),
-
     pytest.param("/api/products", lambda shop: len(shop.products), 1, PAGE, id="products"),
-    pytest.param("/api/products?category=Books&search=novel&ordering=-price", lambda shop: len(shop.novels),
-                 1, PAGE, id="products-filter-search-ordering"),
+    pytest.param(
+        "/api/products?category=Books&search=novel&ordering=-price",
+        lambda shop: len(shop.novels),
+        1,
+        PAGE,
+        id="products-filter-search-ordering",
+    ),
     pytest.param(second_page("/api/products?limit=2"), lambda shop: 2, 1, PAGE, id="products-page-2"),
     # A searched page is one statement however it is found (orderservice.api.read_path, on PostgreSQL).
-    pytest.param(second_page("/api/products?search=novel&limit=2"),
-                 lambda shop: min(sum("Novel" in product.name for product in shop.products) - 2, 2), 1, PAGE,
-                 id="products-search-page-2"),
+    pytest.param(
+        second_page("/api/products?search=novel&limit=2"),
+        lambda shop: min(sum("Novel" in product.name for product in shop.products) - 2, 2),
+        1,
+        PAGE,
+        id="products-search-page-2",
+    ),
     pytest.param("/api/products/{product}", lambda shop: 1, 1, "the product", id="product"),
-
     pytest.param("/api/orders", lambda shop: len(shop.orders), 4, ORDERS, id="orders"),
-    pytest.param("/api/orders?status=Pending&ordering=total_amount", lambda shop: len(shop.pending),
-                 4, ORDERS, id="orders-filter-ordering"),
+    pytest.param(
+        "/api/orders?status=Pending&ordering=total_amount",
+        lambda shop: len(shop.pending),
+        4,
+        ORDERS,
+        id="orders-filter-ordering",
+    ),
     pytest.param(second_page("/api/orders?limit=2"), lambda shop: 2, 4, ORDERS, id="orders-page-2"),
     pytest.param("/api/orders?search=ord-", lambda shop: len(shop.orders), 4, ORDERS, id="orders-search"),
     pytest.param("/api/orders/{order}", lambda shop: 1, 2, ORDER, id="order"),
-
-    pytest.param("/api/customers/{customer}/orders", lambda shop: len(shop.regulars_orders),
-                 5, CUSTOMERS_ORDERS, id="customers-orders"),
-    pytest.param("/api/customers/{customer}/orders?status=Pending&ordering=-total_amount",
-                 lambda shop: len([order for order in shop.regulars_orders if order in shop.pending]),
-                 5, CUSTOMERS_ORDERS, id="customers-orders-filter-ordering"),
-    pytest.param(second_page("/api/customers/{customer}/orders?limit=2"), lambda shop: 2,
-                 5, CUSTOMERS_ORDERS, id="customers-orders-page-2"),
-
+    pytest.param(
+        "/api/customers/{customer}/orders",
+        lambda shop: len(shop.regulars_orders),
+        5,
+        CUSTOMERS_ORDERS,
+        id="customers-orders",
+    ),
+    pytest.param(
+        "/api/customers/{customer}/orders?status=Pending&ordering=-total_amount",
+        lambda shop: len([order for order in shop.regulars_orders if order in shop.pending]),
+        5,
+        CUSTOMERS_ORDERS,
+        id="customers-orders-filter-ordering",
+    ),
+    pytest.param(
+        second_page("/api/customers/{customer}/orders?limit=2"),
+        lambda shop: 2,
+        5,
+        CUSTOMERS_ORDERS,
+        id="customers-orders-page-2",
+    ),
     pytest.param("/api/v1/orders", lambda shop: len(shop.orders), 4, ORDERS, id="v1-orders"),
     pytest.param("/api/v1/orders/{order}", lambda shop: 1, 2, ORDER, id="v1-order"),
-    pytest.param("/api/v1/customers/{customer}/orders", lambda shop: len(shop.regulars_orders),
-                 5, CUSTOMERS_ORDERS, id="v1-customers-orders"),
+    pytest.param(
+        "/api/v1/customers/{customer}/orders",
+        lambda shop: len(shop.regulars_orders),
+        5,
+        CUSTOMERS_ORDERS,
+        id="v1-customers-orders",
+    ),
 ]
 
 
 @pytest.mark.parametrize("path, rows, queries, what", ENDPOINTS)
-def test_a_get_costs_the_same_queries_however_many_rows(api_client, django_assert_num_queries, shop,
-                                                        path, rows, queries, what):
+def test_a_get_costs_the_same_queries_however_many_rows(
+    api_client, django_assert_num_queries, shop, path, rows, queries, what
+):
     path = path(shop, api_client) if callable(path) else path.format(**shop.ids)
 
     with django_assert_num_queries(queries, info=what):
@@ -159,20 +202,29 @@ def test_a_get_costs_the_same_queries_however_many_rows(api_client, django_asser
 
 # Placing an order: each statement covers every line at once (the locked read of its products and customer, the
 # order, its lines, the stock taken, the ledger rows, the events), then GET's two reads of it.
-ORDER_STATEMENTS = ["BEGIN", "SELECT products_product … FOR UPDATE, EXISTS(customers_customer)",
-                    "INSERT orders_order", "INSERT orders_orderitem", "UPDATE products_product",
-                    "INSERT products_stockmovement", "INSERT orderservice_outboxevent", "COMMIT",
-                    "SELECT the order with its customer", "SELECT its items with their products"]
+ORDER_STATEMENTS = [
+    "BEGIN",
+    "SELECT products_product … FOR UPDATE, EXISTS(customers_customer)",
+    "INSERT orders_order",
+    "INSERT orders_orderitem",
+    "UPDATE products_product",
+    "INSERT products_stockmovement",
+    "INSERT orderservice_outboxevent",
+    "COMMIT",
+    "SELECT the order with its customer",
+    "SELECT its items with their products",
+]
 
 
 @pytest.mark.django_db(transaction=True)  # BEGIN and COMMIT are the request's own, not a test's savepoints
 @pytest.mark.parametrize("lines", [1, 2, 10])
-def test_placing_an_order_costs_the_same_statements_however_many_lines(api_client, django_assert_num_queries,
-                                                                      lines):
+def test_placing_an_order_costs_the_same_statements_however_many_lines(api_client, django_assert_num_queries, lines):
     customer = CustomerFactory()
     products = [ProductFactory(stock_quantity=100) for _ in range(lines)]
-    body = {"customer_id": customer.pk, "order_items": [{"product_id": product.pk, "quantity": 2}
-                                                        for product in products]}
+    body = {
+        "customer_id": customer.pk,
+        "order_items": [{"product_id": product.pk, "quantity": 2} for product in products],
+    }
     expected = [statement.split()[0] for statement in ORDER_STATEMENTS]
     api_client.get("/api/products/1")  # the token's keys fetched and verified before counting
     with django_assert_num_queries(len(expected)) as captured:

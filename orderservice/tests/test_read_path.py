@@ -1,5 +1,6 @@
 """The fast read path (orderservice.api.read_path) writes exactly the JSON DRF's serializers write."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -24,8 +25,7 @@ def drf_json(serializer_class, queryset) -> bytes:
 
 
 def fast_json(serializer_class, queryset) -> bytes:
-    return JSONRenderer().render(read_path.represent(serializer_class,
-                                                          read_path.rows(serializer_class, queryset)))
+    return JSONRenderer().render(read_path.represent(serializer_class, read_path.rows(serializer_class, queryset)))
 
 
 def test_the_private_orm_api_the_read_path_relies_on():
@@ -60,8 +60,9 @@ def test_the_private_orm_api_a_searched_page_relies_on():
         ProductFactory(name=name)
     searched = Product.objects.filter(is_active=True).filter(SearchCondition(Q(name__icontains="LAMP")))
     assert searched.query.where.connector == AND and not searched.query.where.negated
-    assert [type(child.lhs) for child in searched.query.where.children if isinstance(child, Exact)][-1] \
-        is SearchCondition
+    assert [type(child.lhs) for child in searched.query.where.children if isinstance(child, Exact)][
+        -1
+    ] is SearchCondition
     rows = read_path.rows(ProductSerializer, searched)
     assert rows._iterable_class is read_path._SearchedPage and issubclass(read_path._SearchedPage, ValuesIterable)
     page = rows.order_by("name", "id")[1:3]
@@ -72,8 +73,11 @@ def test_the_private_orm_api_a_searched_page_relies_on():
     statement = read_path._searched_page_sql(query, page.db)
     assert (statement is not None) == (connection.vendor == "postgresql")  # SQLite: DRF's query as it is
     assert [row["name"] for row in page] == ["Lamp 1", "Lamp 2"]
-    assert list(page) == list(Product.objects.filter(name__icontains="lamp").order_by("name", "id")
-                              .values(*read_path.plan_for(ProductSerializer).columns)[1:3])
+    assert list(page) == list(
+        Product.objects.filter(name__icontains="lamp")
+        .order_by("name", "id")
+        .values(*read_path.plan_for(ProductSerializer).columns)[1:3]
+    )
 
 
 def test_customers_render_the_same():
@@ -93,7 +97,7 @@ def test_products_render_the_same(price):
 
 
 def test_timestamps_with_and_without_microseconds_render_the_same():
-    for moment in (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 11, 30, 3, 4, 5, 6, tzinfo=timezone.utc)):
+    for moment in (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 30, 3, 4, 5, 6, tzinfo=UTC)):
         Product.objects.filter(pk=ProductFactory().pk).update(created_at=moment, updated_at=moment)
     products = Product.objects.order_by("id")
     assert b"2026-11-30T03:04:05.000006Z" in fast_json(ProductSerializer, products)
@@ -116,8 +120,9 @@ def test_nested_orders_and_their_lists_render_the_same():
     place_order(customer=other, shipping_address=None)
     orders = Order.objects.order_by("id")
     assert fast_json(OrderSerializer, orders) == drf_json(OrderSerializer, orders)
-    assert fast_json(OrderSerializer, orders.filter(customer=other)) == drf_json(OrderSerializer,
-                                                                                 orders.filter(customer=other))
+    assert fast_json(OrderSerializer, orders.filter(customer=other)) == drf_json(
+        OrderSerializer, orders.filter(customer=other)
+    )
     items = OrderItem.objects.order_by("-id")
     assert fast_json(OrderItemSerializer, items) == drf_json(OrderItemSerializer, items)
 
@@ -127,9 +132,11 @@ def test_one_object_read_with_its_nested_objects_joined_renders_the_same():
     shared = ProductFactory(price="29.99")
     place_order(customer=customer, items=[(shared, 3), (ProductFactory(), 1), (shared, 1)])
     place_order(shipping_address=None)
-    for serializer_class, queryset in ((OrderSerializer, Order.objects.all()),
-                                       (CustomerSerializer, Customer.objects.all()),
-                                       (ProductSerializer, Product.objects.all())):
+    for serializer_class, queryset in (
+        (OrderSerializer, Order.objects.all()),
+        (CustomerSerializer, Customer.objects.all()),
+        (ProductSerializer, Product.objects.all()),
+    ):
         for instance in queryset:
             written = read_path.represent_one(serializer_class, queryset, instance.pk)
             assert JSONRenderer().render(written) == JSONRenderer().render(serializer_class(instance).data)
@@ -167,13 +174,16 @@ def test_a_field_type_the_fast_path_does_not_know_is_refused_rather_than_guessed
         read_path.plan_for(WithAUrl)
 
 
-@pytest.mark.parametrize("data", [
-    [{"id": 1, "name": "Zoë \u2028 \u2029 \"quoted\" \\ \n\t\x01 😀", "price": "10.00", "empty": None, "ok": True}],
-    {"detail": "x", "errors": {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]}},
-    {"amount": Decimal("12.50"), "when": datetime(2026, 11, 30, 3, 4, 5, 6, tzinfo=timezone.utc)},
-    {1: "int key", "big": 2**70},
-    [],
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [{"id": 1, "name": 'Zoë \u2028 \u2029 "quoted" \\ \n\t\x01 😀', "price": "10.00", "empty": None, "ok": True}],
+        {"detail": "x", "errors": {"order_items.0.quantity": ["Ensure this value is greater than or equal to 1."]}},
+        {"amount": Decimal("12.50"), "when": datetime(2026, 11, 30, 3, 4, 5, 6, tzinfo=UTC)},
+        {1: "int key", "big": 2**70},
+        [],
+    ],
+)
 def test_the_fast_renderer_writes_the_bytes_drf_writes(data):
     assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
 

@@ -3,6 +3,7 @@ parametrized over them: PUT and PATCH change what they are sent and move updated
 required field left out; POST refuses a text over its length and an empty required text; a value another row
 has is refused on POST, PUT and PATCH, and a row may keep its own. Every refusal leaves the database as it
 was."""
+
 import pytest
 
 from orderservice.testing.api import assert_invalid, assert_problem, make_stale, without_timestamps
@@ -43,9 +44,14 @@ def test_patch_changes_only_the_fields_sent(api_client, resource):
     assert row.updated_at > stale
 
 
-@pytest.mark.parametrize(("resource", "field", "limit"), [
-    pytest.param(resource, field, limit, id=f"{resource}.{field}")
-    for resource in RESOURCES for field, limit in resource.limits.items()])
+@pytest.mark.parametrize(
+    ("resource", "field", "limit"),
+    [
+        pytest.param(resource, field, limit, id=f"{resource}.{field}")
+        for resource in RESOURCES
+        for field, limit in resource.limits.items()
+    ],
+)
 def test_create_refuses_a_text_over_its_length_limit(api_client, resource, field, limit):
     body = {**resource.new(), field: "x" * (limit + 1)}
     before = database_state()
@@ -62,8 +68,12 @@ def test_create_names_every_required_field_left_out(api_client, resource):
 
     response = api_client.post(f"/api/{resource}", {}, format="json")
 
-    assert_problem(response, 400, "; ".join(f"{field}: {REQUIRED}" for field in resource.required),
-                   {field: [REQUIRED] for field in resource.required})
+    assert_problem(
+        response,
+        400,
+        "; ".join(f"{field}: {REQUIRED}" for field in resource.required),
+        {field: [REQUIRED] for field in resource.required},
+    )
     assert database_state() == before
 
 
@@ -74,19 +84,31 @@ def test_put_names_every_required_field_left_out(api_client, resource):
 
     response = api_client.put(f"/api/{resource}/{row.pk}", {}, format="json")
 
-    assert_problem(response, 400, "; ".join(f"{field}: {REQUIRED}" for field in resource.required_by_put),
-                   {field: [REQUIRED] for field in resource.required_by_put})
+    assert_problem(
+        response,
+        400,
+        "; ".join(f"{field}: {REQUIRED}" for field in resource.required_by_put),
+        {field: [REQUIRED] for field in resource.required_by_put},
+    )
     assert database_state() == before
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("", "This field may not be blank."),
-    ("   ", "This field may not be blank."),
-    (None, "This field may not be null."),
-])
-@pytest.mark.parametrize(("resource", "field"), [
-    pytest.param(resource, field, id=f"{resource}.{field}")
-    for resource in RESOURCES for field in resource.required_texts])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "This field may not be blank."),
+        ("   ", "This field may not be blank."),
+        (None, "This field may not be null."),
+    ],
+)
+@pytest.mark.parametrize(
+    ("resource", "field"),
+    [
+        pytest.param(resource, field, id=f"{resource}.{field}")
+        for resource in RESOURCES
+        for field in resource.required_texts
+    ],
+)
 def test_create_refuses_an_empty_required_text(api_client, resource, field, value, message):
     body = {**resource.new(), field: value}
     before = database_state()
@@ -102,11 +124,18 @@ def test_create_refuses_an_empty_required_text(api_client, resource, field, valu
 # (resource, field, a row's value, a value the API takes for the same, the refusal): emails are the same in
 # any case.
 TAKEN = [
-    pytest.param(CUSTOMERS, "email", "john.doe@example.com", same, "Customer with this email already exists",
-                 id=f"customers.email={same}")
+    pytest.param(
+        CUSTOMERS,
+        "email",
+        "john.doe@example.com",
+        same,
+        "Customer with this email already exists",
+        id=f"customers.email={same}",
+    )
     for same in ("john.doe@example.com", "JOHN.DOE@EXAMPLE.COM", "John.Doe@Example.com")
-] + [pytest.param(PRODUCTS, "sku", "LAPTOP-001", "LAPTOP-001", "Product with this SKU already exists",
-                  id="products.sku")]
+] + [
+    pytest.param(PRODUCTS, "sku", "LAPTOP-001", "LAPTOP-001", "Product with this SKU already exists", id="products.sku")
+]
 
 
 @pytest.mark.parametrize(("resource", "field", "taken", "same", "message"), TAKEN)
@@ -123,8 +152,7 @@ def test_create_refuses_a_unique_value_another_row_has(api_client, resource, fie
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 @pytest.mark.parametrize(("resource", "field", "taken", "same", "message"), TAKEN)
-def test_put_and_patch_refuse_a_unique_value_another_row_has(api_client, resource, field, taken, same, message,
-                                                             method):
+def test_put_and_patch_refuse_a_unique_value_another_row_has(api_client, resource, field, taken, same, message, method):
     resource.make(**{field: taken})
     row = resource.make()
     body = {**resource.change, field: same} if method == "put" else {field: same}

@@ -4,6 +4,7 @@ that leads to the new row; 401 without a token; 404 "<Model> not found" for an i
 method a route does not have; 400 or 415 for a body that is not a JSON object; a POST retried with its
 Idempotency-Key answered once. Every refusal leaves the database as it was. What they do alike with the
 fields they are sent is in test_resource_fields.py."""
+
 import pytest
 
 from orderservice.testing.api import absent_id, assert_problem
@@ -14,8 +15,11 @@ pytestmark = pytest.mark.django_db
 
 COLLECTION = [("get", ""), ("post", "")]
 ITEM = [("get", "/{id}"), ("put", "/{id}"), ("patch", "/{id}"), ("delete", "/{id}")]
-ROUTES = [pytest.param(resource, method, route, id=f"{method.upper()} {resource}{route}") for resource in RESOURCES
-          for method, route in COLLECTION + ITEM + list(resource.routes)]
+ROUTES = [
+    pytest.param(resource, method, route, id=f"{method.upper()} {resource}{route}")
+    for resource in RESOURCES
+    for method, route in COLLECTION + ITEM + list(resource.routes)
+]
 ITEM_ROUTES = [param for param in ROUTES if "{id}" in param.values[2]]
 WRITES = [param for param in ROUTES if param.values[1] in ("post", "put", "patch")]
 PATHS = ["/api/{resource}", "/api/{resource}/", "/api/v1/{resource}", "/api/v1/{resource}/"]
@@ -37,6 +41,7 @@ def location(path: str, row_id: int) -> str:
 
 # --- Tokens ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("prefix", ["/api", "/api/v1"])
 @pytest.mark.parametrize(("resource", "method", "route"), ROUTES)
 def test_every_route_needs_a_bearer_token(anonymous_client, prefix, resource, method, route):
@@ -44,8 +49,7 @@ def test_every_route_needs_a_bearer_token(anonymous_client, prefix, resource, me
     body = body_for(resource, method, route)
     before = database_state()
 
-    response = getattr(anonymous_client, method)(
-        f"{prefix}/{resource}{route.format(id=row.pk)}", body, format="json")
+    response = getattr(anonymous_client, method)(f"{prefix}/{resource}{route.format(id=row.pk)}", body, format="json")
 
     assert_problem(response, 401, "Authentication credentials were not provided.")
     assert response["WWW-Authenticate"] == 'Bearer realm="order-service"'
@@ -61,10 +65,12 @@ def test_a_token_that_is_no_jwt_is_refused(anonymous_client, resource):
 
     assert_problem(response, 401, "The access token is invalid")
     assert response["WWW-Authenticate"] == (
-        'Bearer realm="order-service", error="invalid_token", error_description="The access token is invalid"')
+        'Bearer realm="order-service", error="invalid_token", error_description="The access token is invalid"'
+    )
 
 
 # --- Both prefixes, with or without a trailing slash ---------------------------------------------
+
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
 def test_the_list_is_an_empty_array_without_rows(api_client, resource):
@@ -136,9 +142,20 @@ def test_delete_answers_204_and_removes_only_that_row_at_every_path(api_client, 
 
 # --- Refusals ---------------------------------------------------------------------------------------
 
-NOT_ROWS = [pytest.param(prefix, row_id, id=f"{prefix}/{row_id}") for prefix, row_id in [
-    ("/api", "absent"), ("/api/v1", "absent"), ("/api", "0"), ("/api", "abc"), ("/api", "99999999999999999999"),
-    ("/api", "9223372036854775808"), ("/api", "-1"), ("/api", "\u0661"), ("/api", "1e3")]]  # MAX_ID + 1, Arabic-Indic 1
+NOT_ROWS = [
+    pytest.param(prefix, row_id, id=f"{prefix}/{row_id}")
+    for prefix, row_id in [
+        ("/api", "absent"),
+        ("/api/v1", "absent"),
+        ("/api", "0"),
+        ("/api", "abc"),
+        ("/api", "99999999999999999999"),
+        ("/api", "9223372036854775808"),
+        ("/api", "-1"),
+        ("/api", "\u0661"),
+        ("/api", "1e3"),
+    ]
+]  # MAX_ID + 1, Arabic-Indic 1
 
 
 @pytest.mark.parametrize(("prefix", "row_id"), NOT_ROWS)
@@ -157,14 +174,17 @@ def test_an_id_that_is_no_rows_is_a_404_problem(api_client, resource, method, ro
 
 NOT_OFFERED = [
     pytest.param(resource, method, route, allow, id=f"{method.upper()} {resource}{route}")
-    for resource in RESOURCES for method, route, allow in [
+    for resource in RESOURCES
+    for method, route, allow in [
         ("put", "", "GET, POST, HEAD, OPTIONS"),
         ("patch", "", "GET, POST, HEAD, OPTIONS"),
         ("delete", "", "GET, POST, HEAD, OPTIONS"),
         ("post", "/{id}", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
     ]
-] + [pytest.param(ORDERS, method, "/{id}/status", "PUT, OPTIONS", id=f"{method.upper()} orders/{{id}}/status")
-     for method in ("get", "post", "patch", "delete")]
+] + [
+    pytest.param(ORDERS, method, "/{id}/status", "PUT, OPTIONS", id=f"{method.upper()} orders/{{id}}/status")
+    for method in ("get", "post", "patch", "delete")
+]
 
 
 @pytest.mark.parametrize(("resource", "method", "route", "allow"), NOT_OFFERED)
@@ -180,20 +200,32 @@ def test_a_method_a_route_does_not_offer_is_a_405_problem(api_client, resource, 
 
 
 NOT_AN_OBJECT = [
-    pytest.param('{"name": ', "application/json", 400,
-                 "JSON parse error - Expecting value: line 1 column 10 (char 9)", id="malformed JSON"),
-    pytest.param("[1, 2]", "application/json", 400,
-                 "Invalid data. Expected a dictionary, but got list.", id="a JSON array"),
-    pytest.param("name=Lamp", "application/x-www-form-urlencoded", 415,
-                 'Unsupported media type "application/x-www-form-urlencoded" in request.', id="a form"),
+    pytest.param(
+        '{"name": ',
+        "application/json",
+        400,
+        "JSON parse error - Expecting value: line 1 column 10 (char 9)",
+        id="malformed JSON",
+    ),
+    pytest.param(
+        "[1, 2]", "application/json", 400, "Invalid data. Expected a dictionary, but got list.", id="a JSON array"
+    ),
+    pytest.param(
+        "name=Lamp",
+        "application/x-www-form-urlencoded",
+        415,
+        'Unsupported media type "application/x-www-form-urlencoded" in request.',
+        id="a form",
+    ),
     pytest.param("name=Lamp", "text/plain", 415, 'Unsupported media type "text/plain" in request.', id="plain text"),
 ]
 
 
 @pytest.mark.parametrize(("body", "content_type", "status", "detail"), NOT_AN_OBJECT)
 @pytest.mark.parametrize(("resource", "method", "route"), WRITES)
-def test_a_body_that_is_no_json_object_is_refused(api_client, resource, method, route, body, content_type, status,
-                                                  detail):
+def test_a_body_that_is_no_json_object_is_refused(
+    api_client, resource, method, route, body, content_type, status, detail
+):
     row = resource.make()
     before = database_state()
 
@@ -205,6 +237,7 @@ def test_a_body_that_is_no_json_object_is_refused(api_client, resource, method, 
 
 # --- Idempotency-Key ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
 def test_a_post_retried_with_its_idempotency_key_is_answered_once(api_client, resource):
     body = resource.new()
@@ -213,6 +246,5 @@ def test_a_post_retried_with_its_idempotency_key_is_answered_once(api_client, re
     retry = api_client.post(f"/api/{resource}", body, format="json", HTTP_IDEMPOTENCY_KEY="retried")
 
     assert (first.status_code, retry.status_code) == (201, 201)
-    assert (retry.json(), retry["Location"], retry["Idempotent-Replayed"]) == (
-        first.json(), first["Location"], "true")
+    assert (retry.json(), retry["Location"], retry["Idempotent-Replayed"]) == (first.json(), first["Location"], "true")
     assert resource.model.objects.count() == 1

@@ -3,6 +3,7 @@ way the page is found: on PostgreSQL a searched page walks its ordering only so 
 (orderservice.api.read_path), and a whole order number is looked up by equality (orderservice.api.filters); SQLite
 runs DRF's query as it is. Each list below is compared with the plain icontains query, and on PostgreSQL every page
 of it, forwards and back, with the page DRF's own query gives."""
+
 import operator
 import re
 from functools import reduce
@@ -25,8 +26,10 @@ on_postgresql = connection.vendor == "postgresql"
 
 def icontains(model, fields: list[str], search: str, ordering: list[str], **filters) -> list[int]:
     """The ids DRF's SearchFilter finds, in the list's ordering: the reference the API must match."""
-    q = reduce(operator.and_, (reduce(operator.or_, (Q(**{f"{field}__icontains": term}) for field in fields))
-                               for term in search.split()))
+    q = reduce(
+        operator.and_,
+        (reduce(operator.or_, (Q(**{f"{field}__icontains": term}) for field in fields)) for term in search.split()),
+    )
     return list(model.objects.filter(q, **filters).order_by(*ordering).values_list("id", flat=True))
 
 
@@ -69,6 +72,7 @@ def same_as_plain(api_client, monkeypatch):
                 for page_url, ids in seen.items():
                     assert [row["id"] for row in api_client.get(page_url).json()] == ids, page_url
         return forwards
+
     return check
 
 
@@ -97,11 +101,16 @@ def catalogue():
     """Products whose matches cluster at the end of the name order ("Wireless …" after 40 "Alpha …"), some found by
     their SKU or description only, some sharing a name (ties the cursor steps over by offset), and % and _ in text."""
     for n in range(40):
-        ProductFactory(name=f"Alpha {n:02d}", description="a plain thing", price=f"{10 + n % 7}.00",
-                       category="Audio" if n % 2 else "Office")
+        ProductFactory(
+            name=f"Alpha {n:02d}",
+            description="a plain thing",
+            price=f"{10 + n % 7}.00",
+            category="Audio" if n % 2 else "Office",
+        )
     for n in range(9):
-        ProductFactory(name=f"Wireless {n}", description="no cable", price=f"{5 + n}.00",
-                       category="Audio" if n % 3 else "Office")
+        ProductFactory(
+            name=f"Wireless {n}", description="no cable", price=f"{5 + n}.00", category="Audio" if n % 3 else "Office"
+        )
     for _ in range(4):
         ProductFactory(name="Wireless Twin", description="the same name", price="7.00", category="Audio")
     ProductFactory(name="Zebra Hub", sku="HUB-WIRELESS", description="wired")
@@ -113,22 +122,24 @@ def catalogue():
 FIELDS = ["name", "sku", "description"]
 
 
-@pytest.mark.parametrize("search, ordering, filters", [
-    ("wireless", ["name", "id"], {}),  # every match after the first rows of the ordering
-    ("WIRELESS", ["-name", "-id"], {}),  # the matches first
-    ("wireless", ["price", "id"], {}),
-    ("wireless", ["-created_at", "-id"], {}),
-    ("wireless", ["name", "id"], {"category__iexact": "audio"}),
-    ("wireless twin", ["name", "id"], {}),  # two words, both in the row
-    ("alpha", ["name", "id"], {}),  # the first rows of the ordering all match
-    ("plain", ["-price", "-id"], {}),
-    ("a", ["name", "id"], {}),  # too short for a trigram
-    ("50%", ["name", "id"], {}),  # % and _ are characters, not wildcards
-    ("t_1", ["name", "id"], {}),
-    ("nothing-like-this", ["name", "id"], {}),
-])
-def test_a_searched_product_list_is_icontains_page_after_page(same_as_plain, catalogue, search, ordering,
-                                                                filters):
+@pytest.mark.parametrize(
+    "search, ordering, filters",
+    [
+        ("wireless", ["name", "id"], {}),  # every match after the first rows of the ordering
+        ("WIRELESS", ["-name", "-id"], {}),  # the matches first
+        ("wireless", ["price", "id"], {}),
+        ("wireless", ["-created_at", "-id"], {}),
+        ("wireless", ["name", "id"], {"category__iexact": "audio"}),
+        ("wireless twin", ["name", "id"], {}),  # two words, both in the row
+        ("alpha", ["name", "id"], {}),  # the first rows of the ordering all match
+        ("plain", ["-price", "-id"], {}),
+        ("a", ["name", "id"], {}),  # too short for a trigram
+        ("50%", ["name", "id"], {}),  # % and _ are characters, not wildcards
+        ("t_1", ["name", "id"], {}),
+        ("nothing-like-this", ["name", "id"], {}),
+    ],
+)
+def test_a_searched_product_list_is_icontains_page_after_page(same_as_plain, catalogue, search, ordering, filters):
     query = f"search={search}&limit=3"
     if ordering != ["name", "id"]:
         query += f"&ordering={ordering[0]}"
@@ -151,8 +162,12 @@ def test_a_searched_customer_list_is_icontains_on_names_and_email(same_as_plain)
     CustomerFactory(first_name="Mary", last_name="Johnson", email="mary@zed.example")
     CustomerFactory(first_name="Zed", last_name="Zulu", email="JOHN.zulu@zed.example")
     fields = ["first_name", "last_name", "email"]
-    for search, ordering in [("john", ["last_name", "first_name", "id"]), ("john", ["-email", "-id"]),
-                             ("adams", ["last_name", "first_name", "id"]), ("example", ["first_name", "id"])]:
+    for search, ordering in [
+        ("john", ["last_name", "first_name", "id"]),
+        ("john", ["-email", "-id"]),
+        ("adams", ["last_name", "first_name", "id"]),
+        ("example", ["first_name", "id"]),
+    ]:
         query = f"search={search}&limit=2" + ("" if ordering[0] == "last_name" else f"&ordering={ordering[0]}")
         assert same_as_plain(f"/api/customers?{query}") == icontains(Customer, fields, search, ordering), query
 
@@ -163,8 +178,18 @@ def test_a_whole_order_number_finds_exactly_the_orders_that_contain_it(same_as_p
     first, second, third = place_order(), place_order(), place_order()
     Order.objects.filter(pk=second.pk).update(order_number=f"X{first.order_number}")  # holds the first's number
     Order.objects.filter(pk=third.pk).update(order_number="ORD-1")  # shorter than the others
-    numbers = [first.order_number, f"X{first.order_number}", first.order_number.lower(), f"{first.order_number}X",
-               "ORD-1", "ord-1", "ORD-1X", first.order_number[:-1], first.order_number[-8:], "X" * 50]
+    numbers = [
+        first.order_number,
+        f"X{first.order_number}",
+        first.order_number.lower(),
+        f"{first.order_number}X",
+        "ORD-1",
+        "ord-1",
+        "ORD-1X",
+        first.order_number[:-1],
+        first.order_number[-8:],
+        "X" * 50,
+    ]
     for number in numbers:
         expected = icontains(Order, ["order_number"], number, ["-order_date", "-id"])
         assert same_as_plain(f"/api/orders?search={number}") == expected, number
@@ -199,8 +224,10 @@ def test_on_postgresql_a_word_spread_along_the_ordering_is_walked_further(api_cl
     page, and it does. 1 in 40 is red, and the first 16 rows hold none: every match, sorted. Green are the first 2
     and the last 10: the first walk's 2 say that the further walk will find the page, but it does not: every match.
     Here the table was never analyzed: its size is unknown, and only the bound on the further walk decides."""
+
     def colour(n):
         return "blue" if n % 8 == 0 else "red" if n % 40 == 39 else "green" if n < 2 or n >= 590 else "-"
+
     for n in range(600):
         ProductFactory(name=f"Item {n:03d}", description=colour(n))
     assert answered_by(page_sql(api_client, "/api/products?search=blue&limit=3")) == "further"

@@ -1,4 +1,5 @@
 """The seed fixture: loadable any number of times, and loaded automatically only into an empty database."""
+
 from decimal import Decimal
 
 import pytest
@@ -10,10 +11,24 @@ from products.models import Product
 pytestmark = pytest.mark.django_db
 
 SEED_PRODUCTS = [
-    ("Laptop Computer", "High-performance laptop for business and gaming", Decimal("1299.99"), "LAPTOP-001", 50,
-     "Electronics", True),
-    ("Wireless Mouse", "Ergonomic wireless mouse with USB receiver", Decimal("29.99"), "MOUSE-001", 200,
-     "Electronics", True),
+    (
+        "Laptop Computer",
+        "High-performance laptop for business and gaming",
+        Decimal("1299.99"),
+        "LAPTOP-001",
+        50,
+        "Electronics",
+        True,
+    ),
+    (
+        "Wireless Mouse",
+        "Ergonomic wireless mouse with USB receiver",
+        Decimal("29.99"),
+        "MOUSE-001",
+        200,
+        "Electronics",
+        True,
+    ),
     ("Office Chair", "Comfortable ergonomic office chair", Decimal("199.99"), "CHAIR-001", 75, "Furniture", True),
 ]
 SEED_CUSTOMERS = [
@@ -23,8 +38,11 @@ SEED_CUSTOMERS = [
 
 
 def products_in_database():
-    return list(Product.objects.order_by("pk").values_list(
-        "name", "description", "price", "sku", "stock_quantity", "category", "is_active"))
+    return list(
+        Product.objects.order_by("pk").values_list(
+            "name", "description", "price", "sku", "stock_quantity", "category", "is_active"
+        )
+    )
 
 
 def customers_in_database():
@@ -54,8 +72,14 @@ def test_seed_if_empty_seeds_an_empty_database():
 def test_a_restart_does_not_reset_stock_or_bring_back_deleted_rows(api_client):
     call_command("seed_if_empty", verbosity=0)
     laptop = Product.objects.get(sku="LAPTOP-001")
-    api_client.post("/api/orders", {"customer_id": Customer.objects.get(email="john.doe@example.com").pk,
-                                    "order_items": [{"product_id": laptop.pk, "quantity": 3}]}, format="json")
+    api_client.post(
+        "/api/orders",
+        {
+            "customer_id": Customer.objects.get(email="john.doe@example.com").pk,
+            "order_items": [{"product_id": laptop.pk, "quantity": 3}],
+        },
+        format="json",
+    )
     Product.objects.filter(sku="CHAIR-001").delete()
 
     call_command("seed_if_empty", verbosity=0)  # what the run command does on every start

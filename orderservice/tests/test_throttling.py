@@ -1,5 +1,6 @@
 """THROTTLE_RATE limits each caller over the sum of all workers, counted in the shared cache: the database cache
 (this run's database) or Redis."""
+
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor

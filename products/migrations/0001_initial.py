@@ -4,30 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.CharField(blank=True, max_length=1000, null=True)),
-                ('price', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('sku', models.CharField(blank=True, error_messages={'unique': 'Product with this SKU already exists'}, max_length=50, null=True, unique=True)),
-                ('stock_quantity', models.IntegerField(default=0)),
-                ('category', models.CharField(blank=True, max_length=100, null=True)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.CharField(blank=True, max_length=1000, null=True)),
+                ("price", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "sku",
+                    models.CharField(
+                        blank=True,
+                        error_messages={"unique": "Product with this SKU already exists"},
+                        max_length=50,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                ("stock_quantity", models.IntegerField(default=0)),
+                ("category", models.CharField(blank=True, max_length=100, null=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('stock_quantity__gte', 0)), name='product_stock_not_negative'), models.CheckConstraint(condition=models.Q(('price__gt', 0)), name='product_price_positive')],
+                "ordering": ["name", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("stock_quantity__gte", 0)), name="product_stock_not_negative"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("price__gt", 0)), name="product_price_positive"),
+                ],
             },
         ),
     ]

@@ -2,34 +2,58 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import orderservice.domain.text
 from django.db import migrations, models
+
+import orderservice.domain.text
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('products', '0002_text_without_control_characters'),
+        ("products", "0002_text_without_control_characters"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('change', models.IntegerField()),
-                ('stock_after', models.IntegerField()),
-                ('reason', models.CharField(choices=[('initial', 'Initial'), ('order.created', 'Order Created'), ('order.cancelled', 'Order Cancelled'), ('order.deleted', 'Order Deleted'), ('adjustment', 'Adjustment'), ('set', 'Set')], max_length=20)),
-                ('order_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor', models.CharField(blank=True, max_length=255)),
-                ('request_id', models.CharField(blank=True, max_length=200)),
-                ('note', models.CharField(blank=True, max_length=500, validators=[orderservice.domain.text.multi_line_text])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('product', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='stock_movements', to='products.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("change", models.IntegerField()),
+                ("stock_after", models.IntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("initial", "Initial"),
+                            ("order.created", "Order Created"),
+                            ("order.cancelled", "Order Cancelled"),
+                            ("order.deleted", "Order Deleted"),
+                            ("adjustment", "Adjustment"),
+                            ("set", "Set"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("order_id", models.BigIntegerField(blank=True, null=True)),
+                ("actor", models.CharField(blank=True, max_length=255)),
+                ("request_id", models.CharField(blank=True, max_length=200)),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=500, validators=[orderservice.domain.text.multi_line_text]),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stock_movements",
+                        to="products.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['product', 'id'], name='stock_movement_product_id')],
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["product", "id"], name="stock_movement_product_id")],
             },
         ),
     ]

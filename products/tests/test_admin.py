@@ -1,5 +1,6 @@
 """Products in the Django admin: the list, search and filters, bulk activation, stock that staff adjust by a
 number of units (never overwrite), and deletes refused exactly where the API refuses them."""
+
 from decimal import Decimal
 
 import pytest
@@ -29,14 +30,20 @@ def listed(response) -> list[str]:
 
 # --- The list ------------------------------------------------------------------------------------
 
+
 def test_the_list_shows_name_sku_price_stock_active_and_category(admin_client):
-    ProductFactory(name="Laptop", sku="LAPTOP-001", price=Decimal("1299.99"), stock_quantity=50,
-                   category="Electronics")
+    ProductFactory(name="Laptop", sku="LAPTOP-001", price=Decimal("1299.99"), stock_quantity=50, category="Electronics")
     response = admin_client.get(LIST)
     assert response.status_code == 200
     page = response.content.decode()
-    for shown in ("Laptop", "LAPTOP-001", "1299.99", '<td class="field-stock_quantity">50</td>', "Electronics",
-                  'alt="True"'):
+    for shown in (
+        "Laptop",
+        "LAPTOP-001",
+        "1299.99",
+        '<td class="field-stock_quantity">50</td>',
+        "Electronics",
+        'alt="True"',
+    ):
         assert shown in page
 
 
@@ -75,6 +82,7 @@ def test_the_list_takes_as_many_queries_for_13_products_as_for_3(admin_client):
 
 # --- Bulk activation -------------------------------------------------------------------------------
 
+
 def run_action(client, action, products):
     return client.post(LIST, {"action": action, "_selected_action": [p.pk for p in products]}, follow=True)
 
@@ -85,45 +93,79 @@ def test_deactivate_and_activate_selected_products(admin_client, admin_user, log
         response = run_action(admin_client, "deactivate", [on, off])
     assert shown_messages(response) == ["1 product(s) made inactive; 1 already inactive."]
     assert dict(Product.objects.values_list("pk", "is_active")) == {on.pk: False, off.pk: False, untouched.pk: True}
-    assert logged_events() == [{"event": "product.updated", "product_id": on.pk, "fields": ["is_active"],
-                                "via": "admin", "staff_user_id": admin_user.pk}]
+    assert logged_events() == [
+        {
+            "event": "product.updated",
+            "product_id": on.pk,
+            "fields": ["is_active"],
+            "via": "admin",
+            "staff_user_id": admin_user.pk,
+        }
+    ]
     response = run_action(admin_client, "activate", [on, off])
     assert shown_messages(response) == ["2 product(s) made active."]
     assert Product.objects.filter(is_active=True).count() == 3
     assert [entry.change_message for entry in LogEntry.objects.order_by("pk")] == [
-        "Made inactive.", "Made active.", "Made active."]
+        "Made inactive.",
+        "Made active.",
+        "Made active.",
+    ]
 
 
 # --- Adding and changing: stock is adjusted, never overwritten -------------------------------------
 
+
 def test_a_new_product_gets_its_initial_stock(admin_client, admin_user, logged_events, committed):
-    form = {**form_fields(admin_client.get(ADD)), "name": "Desk", "price": "249.00", "stock_quantity": "12",
-            "sku": ""}
+    form = {**form_fields(admin_client.get(ADD)), "name": "Desk", "price": "249.00", "stock_quantity": "12", "sku": ""}
     with committed():
         response = admin_client.post(ADD, form, follow=True)
     assert error_messages(response) == []
     product = Product.objects.get()
     assert (product.name, product.price, product.stock_quantity, product.sku, product.is_active) == (
-        "Desk", Decimal("249.00"), 12, None, True)
+        "Desk",
+        Decimal("249.00"),
+        12,
+        None,
+        True,
+    )
     movement = StockMovement.objects.get(product=product)
     assert (movement.change, movement.stock_after, movement.reason, movement.actor) == (
-        12, 12, "initial", f"admin:{admin_user.username}")
-    assert logged_events() == [{"event": "product.created", "product_id": product.pk, "via": "admin",
-                                "staff_user_id": admin_user.pk},
-                               {"event": "product.stock_changed", "product_id": product.pk,
-                                "movement_id": movement.pk, "change": 12, "reason": "initial", "stock_after": 12}]
+        12,
+        12,
+        "initial",
+        f"admin:{admin_user.username}",
+    )
+    assert logged_events() == [
+        {"event": "product.created", "product_id": product.pk, "via": "admin", "staff_user_id": admin_user.pk},
+        {
+            "event": "product.stock_changed",
+            "product_id": product.pk,
+            "movement_id": movement.pk,
+            "change": 12,
+            "reason": "initial",
+            "stock_after": 12,
+        },
+    ]
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("price", "0", "Ensure this value is greater than or equal to 0.01."),
-    ("price", "-5", "Ensure this value is greater than or equal to 0.01."),
-    ("stock_quantity", "-1", "Ensure this value is greater than or equal to 0."),
-    ("sku", "TAKEN-1", "Product with this SKU already exists"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("price", "0", "Ensure this value is greater than or equal to 0.01."),
+        ("price", "-5", "Ensure this value is greater than or equal to 0.01."),
+        ("stock_quantity", "-1", "Ensure this value is greater than or equal to 0."),
+        ("sku", "TAKEN-1", "Product with this SKU already exists"),
+    ],
+)
 def test_a_new_product_is_checked_like_the_api_checks_it(admin_client, field, value, message):
     ProductFactory(sku="TAKEN-1")
-    form = {**form_fields(admin_client.get(ADD)), "name": "Desk", "price": "249.00", "stock_quantity": "1",
-            field: value}
+    form = {
+        **form_fields(admin_client.get(ADD)),
+        "name": "Desk",
+        "price": "249.00",
+        "stock_quantity": "1",
+        field: value,
+    }
     response = admin_client.post(ADD, form)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -138,24 +180,36 @@ def test_the_stock_of_an_existing_product_is_shown_but_not_editable(admin_client
     assert '<div class="readonly">37</div>' in response.content.decode()
 
 
-def test_an_adjustment_applies_to_the_stock_as_it_is_when_saved(admin_client, admin_user, logged_events,
-                                                                committed):
+def test_an_adjustment_applies_to_the_stock_as_it_is_when_saved(admin_client, admin_user, logged_events, committed):
     """The page showed 10; an order took 3 meanwhile; staff add a delivery of 5: 12, not 15."""
     product = ProductFactory(name="Desk", stock_quantity=10)
     form = form_fields(admin_client.get(change_url(product)))
     place_order(items=[(product, 3)])
     with committed():
-        response = admin_client.post(change_url(product), {**form, "stock_adjustment": "5", "name": "Desk XL"},
-                                     follow=True)
+        response = admin_client.post(
+            change_url(product), {**form, "stock_adjustment": "5", "name": "Desk XL"}, follow=True
+        )
     assert error_messages(response) == []
     product.refresh_from_db()
     assert (product.name, product.stock_quantity) == ("Desk XL", 12)
     events = [e for e in logged_events() if e["event"] == "product.stock_changed" and e.get("reason") == "adjustment"]
     movement = StockMovement.objects.filter(product=product).first()  # the newest
     assert (movement.change, movement.stock_after, movement.reason, movement.actor) == (
-        5, 12, "adjustment", f"admin:{admin_user.username}")
-    assert events == [{"event": "product.stock_changed", "product_id": product.pk, "movement_id": movement.pk,
-                       "change": 5, "reason": "adjustment", "stock_after": 12}]
+        5,
+        12,
+        "adjustment",
+        f"admin:{admin_user.username}",
+    )
+    assert events == [
+        {
+            "event": "product.stock_changed",
+            "product_id": product.pk,
+            "movement_id": movement.pk,
+            "change": 5,
+            "reason": "adjustment",
+            "stock_after": 12,
+        }
+    ]
     assert_ledger_adds_up()
 
 
@@ -179,8 +233,9 @@ def test_an_adjustment_below_zero_is_refused_and_changes_nothing(admin_client, l
     product = ProductFactory(name="Desk", stock_quantity=4)
     form = form_fields(admin_client.get(change_url(product)))
     with committed():
-        response = admin_client.post(change_url(product), {**form, "stock_adjustment": "-5", "name": "Renamed"},
-                                     follow=True)
+        response = admin_client.post(
+            change_url(product), {**form, "stock_adjustment": "-5", "name": "Renamed"}, follow=True
+        )
     assert error_messages(response) == ["Cannot remove 5 from the stock of Desk: only 4 in stock"]
     product.refresh_from_db()
     assert (product.name, product.stock_quantity) == ("Desk", 4)
@@ -198,6 +253,7 @@ def test_an_adjustment_may_take_the_stock_to_zero(admin_client):
 
 # --- The stock ledger ----------------------------------------------------------------------------
 
+
 def test_the_page_lists_the_products_movements_newest_first_read_only(admin_client):
     product = ProductFactory(stock_quantity=10)
     place_order(items=[(product, 3)])
@@ -205,7 +261,10 @@ def test_the_page_lists_the_products_movements_newest_first_read_only(admin_clie
     response = admin_client.get(change_url(product))
     rows = response.context["inline_admin_formsets"][0].formset.queryset
     assert [(m.change, m.stock_after, m.reason, m.note) for m in rows] == [
-        (-2, 5, "adjustment", "breakage"), (-3, 7, "order.created", ""), (10, 10, "initial", "")]
+        (-2, 5, "adjustment", "breakage"),
+        (-3, 7, "order.created", ""),
+        (10, 10, "initial", ""),
+    ]
     assert "stock_movements-0-change" not in form_fields(response)  # shown, not editable
     assert "breakage" in response.content.decode()
 
@@ -218,6 +277,7 @@ def test_the_page_takes_as_many_queries_for_30_movements_as_for_1(admin_client):
 
 
 # --- Deleting ------------------------------------------------------------------------------------
+
 
 def test_a_product_never_ordered_can_be_deleted(admin_client):
     product = ProductFactory()
@@ -237,7 +297,8 @@ def test_deleting_a_product_with_order_items_is_refused_with_the_apis_message(ad
 def test_bulk_delete_refuses_the_lot_when_one_product_was_ordered(admin_client):
     spare, ordered = ProductFactory(), ProductFactory()
     place_order(items=[(ordered, 1)])
-    response = admin_client.post(LIST, {"action": "delete_selected", "post": "yes",
-                                        "_selected_action": [spare.pk, ordered.pk]})
+    response = admin_client.post(
+        LIST, {"action": "delete_selected", "post": "yes", "_selected_action": [spare.pk, ordered.pk]}
+    )
     assert error_messages(response) == ["Cannot delete product with existing order items"]
     assert Product.objects.count() == 2

@@ -1,6 +1,7 @@
 """Creating products: POST /api/products, its defaults, the price and stock it accepts, and the products
 without a SKU (CONTRACT.md sections 3 and 6). What every resource's POST does alike (required fields, length
 limits, a value another row has) is in orderservice/tests/test_resources.py."""
+
 from decimal import Decimal
 
 import pytest
@@ -33,8 +34,15 @@ def test_create_with_only_name_and_price_uses_the_defaults(api_client):
     assert response.status_code == 201
     product = Product.objects.get()
     assert without_timestamps(response.json()) == {
-        "id": product.pk, "name": "Cable", "description": None, "price": "5.00", "sku": None, "stock_quantity": 0,
-        "category": None, "is_active": True}
+        "id": product.pk,
+        "name": "Cable",
+        "description": None,
+        "price": "5.00",
+        "sku": None,
+        "stock_quantity": 0,
+        "category": None,
+        "is_active": True,
+    }
     assert response.json() == product_json(product)
 
 
@@ -55,8 +63,15 @@ def test_create_may_make_an_inactive_product(api_client):
 
 
 def test_create_accepts_the_longest_allowed_values_and_the_smallest_price(api_client):
-    payload = {"name": "N" * 200, "description": "D" * 1000, "price": "0.01", "sku": "S" * 50,
-               "stock_quantity": 0, "category": "C" * 100, "is_active": True}
+    payload = {
+        "name": "N" * 200,
+        "description": "D" * 1000,
+        "price": "0.01",
+        "sku": "S" * 50,
+        "stock_quantity": 0,
+        "category": "C" * 100,
+        "is_active": True,
+    }
 
     response = api_client.post("/api/products", payload, format="json")
 
@@ -65,15 +80,18 @@ def test_create_accepts_the_longest_allowed_values_and_the_smallest_price(api_cl
     assert without_timestamps(product_json(product)) == {"id": product.pk, **payload}
 
 
-@pytest.mark.parametrize("price, message", [
-    ("0", "Ensure this value is greater than 0."),
-    ("0.00", "Ensure this value is greater than 0."),
-    ("-1.00", "Ensure this value is greater than 0."),
-    ("1.005", "Ensure that there are no more than 2 decimal places."),
-    ("12345678901234567", "Ensure that there are no more than 16 digits before the decimal point."),
-    ("cheap", "A valid number is required."),
-    (None, "This field may not be null."),
-])
+@pytest.mark.parametrize(
+    "price, message",
+    [
+        ("0", "Ensure this value is greater than 0."),
+        ("0.00", "Ensure this value is greater than 0."),
+        ("-1.00", "Ensure this value is greater than 0."),
+        ("1.005", "Ensure that there are no more than 2 decimal places."),
+        ("12345678901234567", "Ensure that there are no more than 16 digits before the decimal point."),
+        ("cheap", "A valid number is required."),
+        (None, "This field may not be null."),
+    ],
+)
 def test_create_refuses_an_invalid_price(api_client, price, message):
     response = api_client.post("/api/products", {**LAPTOP, "price": price}, format="json")
 
@@ -81,11 +99,14 @@ def test_create_refuses_an_invalid_price(api_client, price, message):
     assert Product.objects.count() == 0
 
 
-@pytest.mark.parametrize("stock, message", [
-    (-1, "Ensure this value is greater than or equal to 0."),
-    ("many", "A valid integer is required."),
-    (1.5, "A valid integer is required."),
-])
+@pytest.mark.parametrize(
+    "stock, message",
+    [
+        (-1, "Ensure this value is greater than or equal to 0."),
+        ("many", "A valid integer is required."),
+        (1.5, "A valid integer is required."),
+    ],
+)
 def test_create_refuses_an_invalid_stock_quantity(api_client, stock, message):
     response = api_client.post("/api/products", {**LAPTOP, "stock_quantity": stock}, format="json")
 
@@ -101,8 +122,9 @@ def test_the_largest_storable_price_is_kept_exactly_and_a_larger_one_refused(api
     assert api_client.get(created["Location"]).json()["price"] == str(largest)
     assert api_client.get("/api/products").status_code == 200
 
-    too_large = api_client.post("/api/products", {**LAPTOP, "sku": "X", "price": str(largest + Decimal("0.01"))},
-                                format="json")
+    too_large = api_client.post(
+        "/api/products", {**LAPTOP, "sku": "X", "price": str(largest + Decimal("0.01"))}, format="json"
+    )
     assert too_large.status_code == 400
     assert list(too_large.json()["errors"]) == ["price"]  # SQLite: "less than or equal"; PostgreSQL: "18 digits"
     assert Product.objects.count() == 1
@@ -118,8 +140,9 @@ def test_create_refuses_a_stock_quantity_beyond_the_column(api_client):
 def test_an_empty_sku_is_stored_as_null_and_many_products_may_have_none(api_client):
     first = api_client.post("/api/products", {**LAPTOP, "sku": ""}, format="json")
     second = api_client.post("/api/products", {**LAPTOP, "sku": ""}, format="json")
-    third = api_client.post("/api/products", {key: value for key, value in LAPTOP.items() if key != "sku"},
-                            format="json")
+    third = api_client.post(
+        "/api/products", {key: value for key, value in LAPTOP.items() if key != "sku"}, format="json"
+    )
     fourth = api_client.post("/api/products", {**LAPTOP, "sku": None}, format="json")
 
     assert [response.status_code for response in (first, second, third, fourth)] == [201, 201, 201, 201]

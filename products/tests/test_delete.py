@@ -1,4 +1,5 @@
 """Deleting products: DELETE /api/products/{id} is refused once the product is on an order."""
+
 import pytest
 
 from orders.models import Order, OrderItem

@@ -1,5 +1,6 @@
 """products/stock.py: every change of stock writes its movement in the same transaction; staff corrections are
 relative and bounded; a refusal changes nothing and writes no movement."""
+
 import pytest
 import structlog
 from django.core.management import call_command
@@ -7,11 +8,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from orders import services
+from orderservice.domain.rules import RuleViolation
 from orderservice.testing.factories import ProductFactory, order_in, place_order
 from orderservice.testing.ledger import assert_ledger_adds_up, last_movement_id, movements_since
 from orderservice.testing.state import database_state, stock_of
-from orderservice.domain.rules import RuleViolation
-from orders import services
 from products.models import MAX_STOCK, Product, StockMovement
 from products.stock import product_adjust_stock, product_create, product_set_stock
 
@@ -22,8 +23,12 @@ pytestmark = pytest.mark.django_db
 def test_an_adjustment_adds_to_the_stock(change, stock):
     product = ProductFactory(stock_quantity=10)
     movement = product_adjust_stock(product_id=product.pk, change=change, note="count")
-    assert (movement.change, movement.stock_after, movement.reason, movement.note) == (change, stock, "adjustment",
-                                                                                      "count")
+    assert (movement.change, movement.stock_after, movement.reason, movement.note) == (
+        change,
+        stock,
+        "adjustment",
+        "count",
+    )
     assert stock_of(product) == stock
     assert_ledger_adds_up()
 
@@ -49,8 +54,16 @@ def test_an_adjustment_is_logged_as_a_stock_change(logged_events, committed):
     product = ProductFactory(stock_quantity=10)
     with committed():
         movement = product_adjust_stock(product_id=product.pk, change=-2)
-    assert logged_events() == [{"event": "product.stock_changed", "product_id": product.pk,
-                                "movement_id": movement.pk, "change": -2, "reason": "adjustment", "stock_after": 8}]
+    assert logged_events() == [
+        {
+            "event": "product.stock_changed",
+            "product_id": product.pk,
+            "movement_id": movement.pk,
+            "change": -2,
+            "reason": "adjustment",
+            "stock_after": 8,
+        }
+    ]
 
 
 def test_a_movement_names_the_actor_and_the_request_it_came_from():
@@ -64,7 +77,8 @@ def test_a_movement_names_the_actor_and_the_request_it_came_from():
 def test_a_new_product_starts_its_ledger_with_its_stock():
     product = product_create(name="Lamp", price="12.50", stock_quantity=7)
     assert list(StockMovement.objects.filter(product=product).values_list("change", "stock_after", "reason")) == [
-        (7, 7, "initial")]
+        (7, 7, "initial")
+    ]
 
 
 def test_setting_the_stock_records_the_difference_and_nothing_when_unchanged():
@@ -72,8 +86,9 @@ def test_setting_the_stock_records_the_difference_and_nothing_when_unchanged():
     last = last_movement_id()
     product_set_stock(product_id=product.pk, stock_quantity=4)
     product_set_stock(product_id=product.pk, stock_quantity=4)
-    assert movements_since(last) == [{"product_id": product.pk, "change": -6, "reason": "set", "order_id": None,
-                                      "actor": "system"}]
+    assert movements_since(last) == [
+        {"product_id": product.pk, "change": -6, "reason": "set", "order_id": None, "actor": "system"}
+    ]
     assert StockMovement.objects.get(reason="set").stock_after == 4
     assert_ledger_adds_up()
 
@@ -110,8 +125,9 @@ def test_check_stock_names_each_drifted_product_and_fails(capsys):
     Product.objects.filter(pk=drifted.pk).update(stock_quantity=8)  # behind the ledger's back
     with pytest.raises(CommandError, match="^1 of 2 products drifted from their stock ledger$"):
         call_command("check_stock")
-    assert capsys.readouterr().out == (f"product {drifted.pk} 'Desk': stock_quantity 8, movements add up to 5 "
-                                       f"(drift +3)\n")
+    assert capsys.readouterr().out == (
+        f"product {drifted.pk} 'Desk': stock_quantity 8, movements add up to 5 (drift +3)\n"
+    )
 
 
 def test_check_stock_counts_the_products_it_checked(capsys):
@@ -124,12 +140,18 @@ def test_check_stock_counts_the_products_it_checked(capsys):
 def test_loading_the_seed_records_its_stock_and_reloading_it_records_the_difference():
     call_command("loaddata", "seed", verbosity=0)
     assert sorted(StockMovement.objects.values_list("change", "reason", "actor")) == [
-        (50, "initial", "system"), (75, "initial", "system"), (200, "initial", "system")]
+        (50, "initial", "system"),
+        (75, "initial", "system"),
+        (200, "initial", "system"),
+    ]
     laptop = Product.objects.get(sku="LAPTOP-001")
     place_order(items=[(laptop, 3)])
     call_command("loaddata", "seed", verbosity=0)  # puts the laptop's stock back to 50
     assert list(StockMovement.objects.filter(product=laptop).values_list("change", "reason")) == [
-        (3, "set"), (-3, "order.created"), (50, "initial")]
+        (3, "set"),
+        (-3, "order.created"),
+        (50, "initial"),
+    ]
     assert_ledger_adds_up()
 
 
@@ -146,5 +168,7 @@ def test_the_migration_gives_every_product_of_an_old_database_its_stock_as_initi
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert sorted(StockMovement.objects.values_list("product__name", "change", "stock_after", "reason", "actor")) == [
-        ("Old desk", 7, 7, "initial", "migration"), ("Old lamp", 0, 0, "initial", "migration")]
+        ("Old desk", 7, 7, "initial", "migration"),
+        ("Old lamp", 0, 0, "initial", "migration"),
+    ]
     assert_ledger_adds_up()

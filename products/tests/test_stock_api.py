@@ -1,5 +1,6 @@
 """The stock ledger over the API: POST /api/products/{id}/stock-adjustments, GET …/stock-movements, and the
 movement every stock-changing request writes, with its actor (the token's subject) and request id."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -32,13 +33,28 @@ def test_an_adjustment_answers_201_with_its_movement(staff, logged_events, commi
     movement = StockMovement.objects.get(reason="adjustment")
     assert response.status_code == 201
     assert response.json() == {
-        "id": movement.pk, "product_id": product.pk, "change": -2, "stock_after": 8, "reason": "adjustment",
-        "order_id": None, "actor": SUBJECT, "request_id": "req-42", "note": "breakage",
-        "created_at": iso(movement.created_at)}
+        "id": movement.pk,
+        "product_id": product.pk,
+        "change": -2,
+        "stock_after": 8,
+        "reason": "adjustment",
+        "order_id": None,
+        "actor": SUBJECT,
+        "request_id": "req-42",
+        "note": "breakage",
+        "created_at": iso(movement.created_at),
+    }
     assert stock_of(product) == 8
     assert [event for event in logged_events() if event["event"] == "product.stock_changed"] == [
-        {"event": "product.stock_changed", "product_id": product.pk, "movement_id": movement.pk, "change": -2,
-         "reason": "adjustment", "stock_after": 8}]
+        {
+            "event": "product.stock_changed",
+            "product_id": product.pk,
+            "movement_id": movement.pk,
+            "change": -2,
+            "reason": "adjustment",
+            "stock_after": 8,
+        }
+    ]
     assert_ledger_adds_up()
 
 
@@ -48,10 +64,13 @@ def test_a_note_is_optional(staff):
     assert (response.status_code, response.json()["note"], response.json()["stock_after"]) == (201, "", 30)
 
 
-@pytest.mark.parametrize("stock, change, rule", [
-    (3, -4, "Cannot remove 4 from the stock of Desk: only 3 in stock"),
-    (MAX_STOCK - 1, 2, f"Stock of Desk cannot exceed {MAX_STOCK}"),
-])
+@pytest.mark.parametrize(
+    "stock, change, rule",
+    [
+        (3, -4, "Cannot remove 4 from the stock of Desk: only 3 in stock"),
+        (MAX_STOCK - 1, 2, f"Stock of Desk cannot exceed {MAX_STOCK}"),
+    ],
+)
 def test_an_adjustment_past_zero_or_the_largest_stock_is_a_400_naming_the_rule(staff, stock, change, rule):
     product = ProductFactory(name="Desk", stock_quantity=stock)
     before = database_state()
@@ -59,13 +78,16 @@ def test_an_adjustment_past_zero_or_the_largest_stock_is_a_400_naming_the_rule(s
     assert database_state() == before
 
 
-@pytest.mark.parametrize("stock, body, field, message", [
-    (3, {"change": 0}, "change", "Must not be 0."),
-    (3, {}, "change", "This field is required."),
-    (3, {"change": 1.5}, "change", "A valid integer is required."),
-    (3, {"change": MAX_STOCK + 1}, "change", f"Ensure this value is less than or equal to {MAX_STOCK}."),
-    (3, {"change": 1, "note": "x" * 501}, "note", "Ensure this field has no more than 500 characters."),
-])
+@pytest.mark.parametrize(
+    "stock, body, field, message",
+    [
+        (3, {"change": 0}, "change", "Must not be 0."),
+        (3, {}, "change", "This field is required."),
+        (3, {"change": 1.5}, "change", "A valid integer is required."),
+        (3, {"change": MAX_STOCK + 1}, "change", f"Ensure this value is less than or equal to {MAX_STOCK}."),
+        (3, {"change": 1, "note": "x" * 501}, "note", "Ensure this field has no more than 500 characters."),
+    ],
+)
 def test_a_refused_adjustment_is_a_400_that_changes_nothing(staff, stock, body, field, message):
     product = ProductFactory(name="Desk", stock_quantity=stock)
     before = database_state()
@@ -105,7 +127,10 @@ def test_the_movements_are_listed_newest_first_in_pages(staff):
     first = staff.get(f"/api/products/{product.pk}/stock-movements?limit=3")
     assert first.status_code == 200
     assert [(row["change"], row["stock_after"], row["reason"]) for row in first.json()] == [
-        (3, 16, "adjustment"), (2, 13, "adjustment"), (1, 11, "adjustment")]
+        (3, 16, "adjustment"),
+        (2, 13, "adjustment"),
+        (1, 11, "adjustment"),
+    ]
     next_url = first["Link"].split(">")[0].lstrip("<")
     second = staff.get(next_url)
     assert [(row["change"], row["reason"]) for row in second.json()] == [(10, "initial")]
@@ -123,13 +148,23 @@ def test_every_stock_change_through_the_api_writes_one_movement_per_product_with
     lamp = created.json()["id"]
     desk = staff.post("/api/products", {"name": "Desk", "price": "99.00"}, format="json").json()["id"]
     assert staff.patch(f"/api/products/{lamp}", {"stock_quantity": 9}, format="json").status_code == 200
-    assert staff.patch(f"/api/products/{lamp}", {"stock_quantity": 9, "name": "Lamp 2"},
-                       format="json").status_code == 200  # unchanged: no movement
-    assert staff.put(f"/api/products/{desk}", {"name": "Desk", "price": "99.00", "stock_quantity": 4},
-                     format="json").status_code == 200
-    body = {"customer_id": customer.pk, "order_items": [{"product_id": lamp, "quantity": 2},
-                                                        {"product_id": desk, "quantity": 1},
-                                                        {"product_id": lamp, "quantity": 1}]}
+    assert (
+        staff.patch(f"/api/products/{lamp}", {"stock_quantity": 9, "name": "Lamp 2"}, format="json").status_code == 200
+    )  # unchanged: no movement
+    assert (
+        staff.put(
+            f"/api/products/{desk}", {"name": "Desk", "price": "99.00", "stock_quantity": 4}, format="json"
+        ).status_code
+        == 200
+    )
+    body = {
+        "customer_id": customer.pk,
+        "order_items": [
+            {"product_id": lamp, "quantity": 2},
+            {"product_id": desk, "quantity": 1},
+            {"product_id": lamp, "quantity": 1},
+        ],
+    }
     cancelled = orders.post("/api/orders", body, format="json").json()["id"]
     deleted = orders.post("/api/orders", body, format="json").json()["id"]
     assert orders.put(f"/api/orders/{cancelled}/status", {"status": "Cancelled"}, format="json").status_code == 200
@@ -137,13 +172,20 @@ def test_every_stock_change_through_the_api_writes_one_movement_per_product_with
 
     def moved(product, change, reason, actor, order=None):
         return {"product_id": product, "change": change, "reason": reason, "order_id": order, "actor": actor}
+
     assert movements_since(last) == [
-        moved(lamp, 5, "initial", SUBJECT), moved(desk, 0, "initial", SUBJECT), moved(lamp, 4, "set", SUBJECT),
+        moved(lamp, 5, "initial", SUBJECT),
+        moved(desk, 0, "initial", SUBJECT),
+        moved(lamp, 4, "set", SUBJECT),
         moved(desk, 4, "set", SUBJECT),
-        moved(lamp, -3, "order.created", "clerk", cancelled), moved(desk, -1, "order.created", "clerk", cancelled),
-        moved(lamp, -3, "order.created", "clerk", deleted), moved(desk, -1, "order.created", "clerk", deleted),
-        moved(lamp, 3, "order.cancelled", "clerk", cancelled), moved(desk, 1, "order.cancelled", "clerk", cancelled),
-        moved(lamp, 3, "order.deleted", "clerk", deleted), moved(desk, 1, "order.deleted", "clerk", deleted),
+        moved(lamp, -3, "order.created", "clerk", cancelled),
+        moved(desk, -1, "order.created", "clerk", cancelled),
+        moved(lamp, -3, "order.created", "clerk", deleted),
+        moved(desk, -1, "order.created", "clerk", deleted),
+        moved(lamp, 3, "order.cancelled", "clerk", cancelled),
+        moved(desk, 1, "order.cancelled", "clerk", cancelled),
+        moved(lamp, 3, "order.deleted", "clerk", deleted),
+        moved(desk, 1, "order.deleted", "clerk", deleted),
     ]
     assert_ledger_adds_up()
 
@@ -152,9 +194,11 @@ def test_a_refused_order_or_product_change_writes_no_movement(staff, api_client)
     product = ProductFactory(name="Desk", stock_quantity=1)
     customer = CustomerFactory()
     before = database_state()
-    response = api_client.post("/api/orders", {"customer_id": customer.pk,
-                                               "order_items": [{"product_id": product.pk, "quantity": 2}]},
-                               format="json")
+    response = api_client.post(
+        "/api/orders",
+        {"customer_id": customer.pk, "order_items": [{"product_id": product.pk, "quantity": 2}]},
+        format="json",
+    )
     assert_problem(response, 400, "Insufficient stock for product Desk")
     assert staff.patch(f"/api/products/{product.pk}", {"stock_quantity": -1}, format="json").status_code == 400
     assert database_state() == before
@@ -162,6 +206,7 @@ def test_a_refused_order_or_product_change_writes_no_movement(staff, api_client)
 
 def test_the_metrics_count_movements_by_reason(staff, committed):
     from orderservice.observability.metrics import STOCK_MOVEMENTS
+
     product = ProductFactory(stock_quantity=10)
     counted = STOCK_MOVEMENTS.labels("adjustment")._value.get()
     with committed():

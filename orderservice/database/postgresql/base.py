@@ -7,6 +7,7 @@ Under load that doubled the round trips of a small read. A connection that answe
 alive; if it broke in that moment the request gets the 503 any query failing mid-request gets (with Retry-After),
 and Django replaces the connection when the request ends.
 """
+
 import time
 
 from django.db.backends.postgresql import base

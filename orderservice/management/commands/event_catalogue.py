@@ -11,7 +11,9 @@ SECTION = re.compile(r"(<!-- catalogue:start -->\n).*(<!-- catalogue:end -->)", 
 
 
 class Command(BaseCommand):
-    help = "Print the event catalogue (orderservice/events/catalogue.py) as Markdown; --write puts it in docs/events.md."
+    help = (
+        "Print the event catalogue (orderservice/events/catalogue.py) as Markdown; --write puts it in docs/events.md."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--write", action="store_true", help="replace the catalogue section of docs/events.md")
