@@ -34,7 +34,7 @@ import orderservice.settings  # noqa: E402,F401
 
 # Sync workers are processes, so Python runs on every core. One per core: the work is CPU-bound (SQLite and a
 # local PostgreSQL answer in microseconds), and on a 2-core machine 2 workers served reads ~40% faster than
-# gunicorn's usual 2 per core + 1, which only adds switching (bench/README.md). Raise WEB_CONCURRENCY when the
+# gunicorn's usual 2 per core + 1, which only adds switching (docs/decisions/README.md). Raise WEB_CONCURRENCY when the
 # database is far away. More than 1 thread switches to the gthread worker.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

@@ -115,7 +115,8 @@ def parse_database_url(url: str) -> dict:
         # No JIT compilation: it pays off for long analytical queries, and this service runs short pages. PostgreSQL
         # compiles a query whose *estimated* cost passes jit_above_cost, and a searched page's statement carries the
         # estimate of a part that mostly never runs (every match of a frequent word, a scan of a million orders):
-        # ~20 ms of compiling for a page read in 0.6 ms (docs/performance.md). A `jit` the URL sets is kept.
+        # ~20 ms of compiling for a page read in 0.6 ms (docs/decisions/0003-searched-page.md). A `jit` the URL sets
+        # is kept.
         if "jit" not in options.get("options", ""):
             options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return database
