@@ -286,7 +286,7 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("orderservice.auth.tokens.UserServiceToken",),
 }
 
-# --- Authorization (orderservice/auth/permissions.py, CONTRACT.md section 5a) ------------------------
+# --- Authorization (orderservice/auth/permissions.py, docs/authorization.md) -------------------------
 AUTHZ_POLICY = os.environ.get("AUTHZ_POLICY", "permissions").strip().lower()
 if AUTHZ_POLICY not in ("permissions", "any-token"):
     fail_start(f"AUTHZ_POLICY must be 'permissions' or 'any-token', not {AUTHZ_POLICY!r}")
@@ -314,7 +314,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
 }
 
-# --- Orders: money rules (CONTRACT.md section 4) -------------------------------------------------
+# --- Orders: money rules (orders/services.py, docs/configuration.md) ------------------------------
 ORDER_TAX_RATE = env_decimal("ORDER_TAX_RATE", "0.08")
 ORDER_SHIPPING_FEE = env_decimal("ORDER_SHIPPING_FEE", "10.00")
 ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")

@@ -1,6 +1,6 @@
-"""Creating customers: POST /api/customers, what it stores and the emails it refuses (CONTRACT.md sections 3
-and 6). What every resource's POST does alike (required fields, length limits, a value another row has) is in
-orderservice/tests/test_resources.py."""
+"""Creating customers: POST /api/customers, what it stores and the emails it refuses (README.md, "The API in
+one table"; docs/api.md). What every resource's POST does alike (required fields, length limits, a value another
+row has) is in orderservice/tests/test_resources.py."""
 
 import pytest
 

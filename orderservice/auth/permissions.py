@@ -4,7 +4,7 @@ A token's permissions are the names below found in its `scope` (space-separated)
 array) claim, plus those its roles grant through AUTHZ_ROLES (default `Admin=*`). Under AUTHZ_POLICY=any-token
 every valid token has all of them (the old service's behaviour, for a migration period).
 
-Each view states its rule next to itself (CONTRACT.md section 5a):
+Each view states its rule next to itself (docs/authorization.md):
 - `required_permission`: action -> the permission it needs, or None for any valid token. An action missing
   from it is refused: a new endpoint without a rule fails closed.
 - `customer_may`: the actions a token without that permission may still do, as the customer its subject is

@@ -1,4 +1,4 @@
-"""Who may call what, on whose objects (CONTRACT.md section 5a): every endpoint against every kind of caller.
+"""Who may call what, on whose objects (docs/authorization.md): every endpoint against every kind of caller.
 
 The world of each test: customers A (linked to user-a) and B (user-b) with one Pending order each, customer C
 (no user, no orders), products P1 (ordered) and P2 (never ordered). The callers are tokens without permissions

@@ -1,6 +1,6 @@
 """Creating products: POST /api/products, its defaults, the price and stock it accepts, and the products
-without a SKU (CONTRACT.md sections 3 and 6). What every resource's POST does alike (required fields, length
-limits, a value another row has) is in orderservice/tests/test_resources.py."""
+without a SKU (README.md, "The API in one table"; docs/api.md). What every resource's POST does alike (required
+fields, length limits, a value another row has) is in orderservice/tests/test_resources.py."""
 
 from decimal import Decimal
 
