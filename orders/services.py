@@ -5,6 +5,7 @@ products.stock, which writes its ledger. Each change writes its business event (
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import NamedTuple
@@ -119,10 +120,16 @@ def order_create(
         except IntegrityError:
             # A number already taken (1 in 4 billion per pair of orders on one day: at a million orders a day, about
             # a hundred times a day) undoes the whole transaction: it is drawn again and the order written again,
-            # cheaper than a savepoint around every order's INSERT. Any other integrity error is not ours to retry.
-            if attempt == ORDER_NUMBER_DRAWS or not Order.objects.filter(order_number=number).exists():
-                raise
-            number = new_order_number()
+            # cheaper than a savepoint around every order's INSERT.
+            if Order.objects.filter(order_number=number).exists() and attempt < ORDER_NUMBER_DRAWS:
+                number = new_order_number()
+                continue
+            # The customer deleted after the locked read saw it: the order's foreign key (checked at its INSERT, see
+            # orders/migrations/0005) refuses it, as the read would have had it come first.
+            if not Customer.objects.filter(pk=customer_id).exists():
+                raise RuleViolation("Customer not found", field="customer_id") from None
+            raise
+    raise AssertionError("unreachable: the last draw returns or raises")
 
 
 def _write_order(
@@ -262,8 +269,31 @@ def status_change_error(current: str, wanted: str) -> str:
     return f"Cannot change status from {current} to {wanted}; allowed: {', '.join(allowed)}"
 
 
+# What `orders:write` may still change once an order has left Pending (a customer may change nothing but cancel it
+# then): its notes at any time, its shipping address until it ships. After that the parcel is on its way or done.
+ADDRESS_FIXED_IN = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED})
+
+# Decides, on the order read under its lock, whether the caller may make a change (e.g. a customer's rules); raises.
+Authorize = Callable[[Order], None]
+
+
+def check_order_may_change(order: Order, changes: dict) -> None:
+    """The rule above, for `changes` that differ from what the order holds."""
+    if "shipping_address" in changes and order.status in ADDRESS_FIXED_IN:
+        raise RuleViolation(f"Cannot change the shipping address of a {order.status} order", field="shipping_address")
+
+
+def _locked_order(order_id: int, authorize: Authorize | None) -> Order:
+    """The order with its row locked, for a change decided from what is read under the lock (a racing write waits,
+    then reads the result). Order.DoesNotExist when it is gone (the API answers 404)."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if authorize is not None:
+        authorize(order)
+    return order
+
+
 @transaction.atomic
-def order_change_status(*, order_id: int, status: str) -> Order:
+def order_change_status(*, order_id: int, status: str, authorize: Authorize | None = None) -> Order:
     """Move an order along its lifecycle; cancelling gives its stock back, exactly once.
 
     Setting the status it already has changes nothing.
@@ -271,7 +301,10 @@ def order_change_status(*, order_id: int, status: str) -> Order:
     if status not in OrderStatus.values:
         raise RuleViolation(invalid_status_message(status), field="status")
     # The row lock (PostgreSQL) or the write lock (SQLite) makes a racing second cancel wait, then see Cancelled.
-    order = Order.objects.select_for_update().get(pk=order_id)
+    return _change_status(_locked_order(order_id, authorize), status)
+
+
+def _change_status(order: Order, status: str) -> Order:
     if order.status == status:
         return order
     if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
@@ -287,11 +320,17 @@ def order_change_status(*, order_id: int, status: str) -> Order:
 
 
 @transaction.atomic
-def order_update(*, order_id: int, **changes) -> Order:
-    """Change an order's notes, shipping address and (through the lifecycle rules) its status."""
-    if "status" in changes:
-        order_change_status(order_id=order_id, status=changes.pop("status"))
-    order = Order.objects.select_for_update().get(pk=order_id)
+def order_update(*, order_id: int, authorize: Authorize | None = None, **changes) -> Order:
+    """Change an order's notes, shipping address and (through the lifecycle rules) its status. What already holds
+    the value sent changes nothing: a request that changes nothing writes nothing (no `updated_at`, no event)."""
+    order = _locked_order(order_id, authorize)
+    status = changes.pop("status", None)
+    changes = {field: value for field, value in changes.items() if getattr(order, field) != value}
+    check_order_may_change(order, changes)  # on the order as the request found it, before its own status change
+    if status is not None:
+        if status not in OrderStatus.values:
+            raise RuleViolation(invalid_status_message(status), field="status")
+        order = _change_status(order, status)
     if changes:
         for field, value in changes.items():
             setattr(order, field, value)
@@ -302,8 +341,9 @@ def order_update(*, order_id: int, **changes) -> Order:
 
 @transaction.atomic
 def order_delete(*, order_id: int) -> None:
-    """Delete a Pending order and give its stock back; any other status is refused."""
-    order = Order.objects.select_for_update().get(pk=order_id)
+    """Delete a Pending order and give its stock back; any other status is refused. Order.DoesNotExist when it is
+    gone (a racing delete won)."""
+    order = _locked_order(order_id, None)
     if order.status != OrderStatus.PENDING:
         raise RuleViolation("Cannot delete order that is not in Pending status")
     stock.order_return_stock(

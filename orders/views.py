@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
@@ -127,9 +129,11 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         order = self.get_object()
         payload = OrderUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        if self.acting_as_customer:
-            check_customer_may_change(request, order, payload.validated_data)
-        return self.answer(services.order_update(order_id=order.pk, **payload.validated_data))
+        with self.order_gone_is_not_found():
+            changed = services.order_update(
+                order_id=order.pk, authorize=self.authorize(payload), **payload.validated_data
+            )
+        return self.answer(changed)
 
     @extend_schema(request=OrderUpdateSerializer, responses={200: OrderSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -142,12 +146,30 @@ class OrderViewSet(OrderListing, ResourceViewSet):
         order = self.get_object()
         payload = OrderStatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        if self.acting_as_customer:
-            check_customer_may_change(request, order, payload.validated_data)
-        return self.answer(services.order_change_status(order_id=order.pk, status=payload.validated_data["status"]))
+        with self.order_gone_is_not_found():
+            changed = services.order_change_status(
+                order_id=order.pk, status=payload.validated_data["status"], authorize=self.authorize(payload)
+            )
+        return self.answer(changed)
 
     def perform_destroy(self, instance):
-        services.order_delete(order_id=instance.pk)
+        with self.order_gone_is_not_found():
+            services.order_delete(order_id=instance.pk)
+
+    def authorize(self, payload) -> services.Authorize | None:
+        """A customer's rules, applied by the service to the order as read under its lock: a status change that
+        commits first is seen."""
+        if not self.acting_as_customer:
+            return None
+        return lambda order: check_customer_may_change(self.request, order, payload.validated_data)
+
+    @contextmanager
+    def order_gone_is_not_found(self):
+        """An order deleted between this request's read and its write's lock (a racing DELETE) is a 404."""
+        try:
+            yield
+        except Order.DoesNotExist:
+            raise self.not_found() from None
 
 
 class CustomerOrderList(OrderListing, FastReadMixin, generics.ListAPIView):

@@ -4,13 +4,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
 from orderservice.api import conditional, read_path
 from orderservice.api.idempotency import idempotent
 from orderservice.api.pagination import FetchedFirstPage
-from orderservice.auth.permissions import DeclaredRules, note_outside_own_objects
+from orderservice.auth.permissions import DeclaredRules, missing, note_outside_own_objects
 from orderservice.domain.limits import as_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import business_event, changed_values
@@ -62,12 +62,23 @@ class FastReadMixin(DeclaredRules):
             response["ETag"] = etag
         return super().finalize_response(request, response, *args, **kwargs)
 
-    def not_found(self) -> NotFound:
+    def not_found(self) -> APIException:
         # "Customer not found", as the old service said, for any id that matches nothing, and for another
         # customer's object, whose existence a customer must not learn.
         if self.acting_as_customer:
-            note_outside_own_objects(self.request, self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+            object_id = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            pk = as_id(object_id)
+            if pk is not None and self.may_see_every_object() and self.queryset.filter(pk=pk).exists():
+                # A token that may read every object (orders:read) but not change it: the object is not hidden
+                # from it, so the answer names the permission the write needs rather than pretending it is gone.
+                return missing(self.request, self.required_permission[self.action])
+            note_outside_own_objects(self.request, object_id)
         return NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found")
+
+    def may_see_every_object(self) -> bool:
+        """The caller holds the permission to read any of this resource's objects (its `retrieve` permission)."""
+        permission = self.required_permission.get("retrieve")
+        return permission is not None and permission in self.request.user.permissions
 
 
 class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):

@@ -103,8 +103,18 @@ TABLE = {
         "customer A": 409,
         "customer B": 409,
     },
-    ("put", "/api/customers/{A}"): {**staff_and("customers:write", then=200, otherwise=404), "customer A": 200},
-    ("patch", "/api/customers/{A}"): {**staff_and("customers:write", then=200, otherwise=404), "customer A": 200},
+    # A token that may read every customer but not change one is told which permission it lacks (403); for the
+    # others the customer does not exist (404).
+    ("put", "/api/customers/{A}"): {
+        **staff_and("customers:write", then=200, otherwise=404),
+        "customer A": 200,
+        "customers:read": 403,
+    },
+    ("patch", "/api/customers/{A}"): {
+        **staff_and("customers:write", then=200, otherwise=404),
+        "customer A": 200,
+        "customers:read": 403,
+    },
     ("delete", "/api/customers/{C}"): staff_and("customers:write", then=204, otherwise=403),
     ("get", "/api/customers/{A}/orders"): {
         **dict.fromkeys(CALLERS, 404),
@@ -133,13 +143,26 @@ TABLE = {
     },
     ("get", "/api/orders/{order_A}"): {**staff_and("orders:read", then=200, otherwise=404), "customer A": 200},
     ("post", "/api/orders"): {**staff_and("orders:write", then=201, otherwise=403), "customer A": 201},
-    ("put", "/api/orders/{order_A}"): {**staff_and("orders:write", then=200, otherwise=404), "customer A": 200},
-    ("patch", "/api/orders/{order_A}"): {**staff_and("orders:write", then=200, otherwise=404), "customer A": 200},
+    ("put", "/api/orders/{order_A}"): {
+        **staff_and("orders:write", then=200, otherwise=404),
+        "customer A": 200,
+        "orders:read": 403,
+    },
+    ("patch", "/api/orders/{order_A}"): {
+        **staff_and("orders:write", then=200, otherwise=404),
+        "customer A": 200,
+        "orders:read": 403,
+    },
     ("put", "/api/orders/{order_A}/status"): {  # to Processing: a customer may only cancel
         **staff_and("orders:write", then=200, otherwise=404),
         "customer A": 403,
+        "orders:read": 403,
     },
-    ("delete", "/api/orders/{order_A}"): {**staff_and("orders:write", then=204, otherwise=404), "customer A": 204},
+    ("delete", "/api/orders/{order_A}"): {
+        **staff_and("orders:write", then=204, otherwise=404),
+        "customer A": 204,
+        "orders:read": 403,
+    },
 }
 
 
