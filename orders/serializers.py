@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from customers.models import Customer
 from customers.serializers import CustomerSerializer
 from orderservice.api.serializers import InputSerializer
 from orderservice.domain.limits import MAX_ID, MAX_INTEGER
@@ -32,9 +33,33 @@ class OrderItemSerializer(serializers.ModelSerializer):
         ]
 
 
+# Who may see what of an order's customer: its contact details only with customers:read (or the customer itself).
+CUSTOMER_NAME_FIELDS = ["id", "first_name", "last_name"]
+EMBEDDED_CUSTOMER_HELP = (
+    "The order's customer. Whole for a token with customers:read and for the customer's own token; for any other, "
+    f"only {', '.join(CUSTOMER_NAME_FIELDS)} (no contact details)."
+)
+
+
+class OrderCustomerSerializer(CustomerSerializer):
+    """An order's customer: `id`, `first_name` and `last_name` always; its contact details and the rest only for a
+    token with customers:read or the customer's own token."""
+
+    # (The schema marks only the name's fields required: orderservice/api/schema.py.)
+
+
+class CustomerNameSerializer(serializers.ModelSerializer):
+    """An order's customer for a caller without customers:read: who placed it, not how to reach them."""
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_NAME_FIELDS
+        read_only_fields = fields
+
+
 class OrderSerializer(serializers.ModelSerializer):
     customer_id = serializers.IntegerField(read_only=True)
-    customer = CustomerSerializer(read_only=True)
+    customer = OrderCustomerSerializer(read_only=True, help_text=EMBEDDED_CUSTOMER_HELP)
     order_items = OrderItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -57,6 +82,12 @@ class OrderSerializer(serializers.ModelSerializer):
             "order_items",
         ]
         read_only_fields = fields
+
+
+class OrderWithCustomerNameSerializer(OrderSerializer):
+    """An order for a caller that may read orders but not customers: its customer by name only."""
+
+    customer = CustomerNameSerializer(read_only=True, help_text=EMBEDDED_CUSTOMER_HELP)
 
 
 # --- Input -------------------------------------------------------------------------------------

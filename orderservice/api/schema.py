@@ -137,6 +137,9 @@ def document_errors_and_headers(result, generator, request, public):
     """What every /api/ operation may answer besides success (all as problem+json), and the headers of
     success: Link on lists, Location on creation. One place, so no view can forget them."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    # An order's customer: every caller sees its name; its other fields only some callers (orders/serializers.py).
+    if "OrderCustomer" in result["components"]["schemas"]:
+        result["components"]["schemas"]["OrderCustomer"]["required"] = ["id", "first_name", "last_name"]
     for path, operations in result["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]

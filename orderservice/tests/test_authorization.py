@@ -540,3 +540,50 @@ def test_a_view_without_a_rule_for_its_action_is_refused(jwks_server):
             403,
             "This endpoint has no authorization rule and is refused",
         )
+
+
+# --- an order's customer: contact details only for those who may read customers ----------------------------
+
+NAME_ONLY = {"id", "first_name", "last_name"}
+
+
+@pytest.mark.parametrize(
+    "scope, whole",
+    [("orders:read", False), ("orders:read customers:read", True), ("orders:read orders:write", False)],
+)
+def test_an_orders_customer_carries_contact_details_only_for_a_token_that_may_read_customers(
+    jwks_server, world, scope, whole
+):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token('clerk', roles=None, scope=scope)}")
+    one = client.get(f"/api/orders/{world.order_A.pk}").json()["customer"]
+    listed = [order["customer"] for order in client.get("/api/orders").json()]
+    of_customer = [order["customer"] for order in client.get(f"/api/customers/{world.A.pk}/orders").json()]
+    for customer in [one, *listed, *of_customer]:
+        if whole:
+            assert customer["email"] and customer["user_id"] and set(customer) > NAME_ONLY
+        else:
+            assert set(customer) == NAME_ONLY
+    assert one == {"id": world.A.pk, "first_name": world.A.first_name, "last_name": world.A.last_name} or whole
+
+
+def test_an_order_written_by_a_token_without_customers_read_answers_its_customer_by_name(jwks_server, world):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token('till', roles=None, scope='orders:write')}")
+    body = {"customer_id": world.B.pk, "order_items": [{"product_id": world.P1.pk, "quantity": 1}]}
+    created = client.post("/api/orders", body, format="json")
+    assert created.status_code == 201
+    assert set(created.json()["customer"]) == NAME_ONLY
+
+
+def test_a_customer_reading_its_own_orders_sees_its_own_record_whole(customer_a, world):
+    [order] = customer_a.get("/api/orders").json()
+    assert order["customer"]["email"] == world.A.email and order["customer"]["user_id"] == "user-a"
+
+
+def test_the_schema_says_an_orders_customer_may_carry_its_name_only():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    embedded = schema["components"]["schemas"]["OrderCustomer"]
+    assert embedded["required"] == ["id", "first_name", "last_name"]
+    assert "email" in embedded["properties"]
+    assert "customers:read" in schema["components"]["schemas"]["Order"]["properties"]["customer"]["description"]
