@@ -4,7 +4,7 @@ A token's permissions are the names below found in its `scope` (space-separated)
 array) claim, plus those its roles grant through AUTHZ_ROLES (default `Admin=*`). Under AUTHZ_POLICY=any-token
 every valid token has all of them (the old service's behaviour, for a migration period).
 
-Each view states its rule next to itself (CONTRACT.md section 5a):
+Each view states its rule next to itself (docs/authorization.md):
 - `required_permission`: action -> the permission it needs, or None for any valid token. An action missing
   from it is refused: a new endpoint without a rule fails closed.
 - `customer_may`: the actions a token without that permission may still do, as the customer its subject is
@@ -19,7 +19,7 @@ from django.conf import settings
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from orderservice.observability import metrics  # the module, not its names: metrics imports DRF, which imports us
+from orderservice.observability.metrics import AUTHORIZATION_REFUSALS
 
 CATALOG_WRITE = "catalog:write"
 CUSTOMERS_READ = "customers:read"
@@ -65,7 +65,7 @@ def permissions_of(scopes: frozenset[str], roles: frozenset[str]) -> frozenset[s
 def refuse(request, permission: str, detail: str) -> PermissionDenied:
     """A 403 whose detail names the missing permission; logged with the subject and counted."""
     logger.warning("authz: refused", permission=permission, method=request.method, path=request.path)
-    metrics.AUTHORIZATION_REFUSALS.labels(permission).inc()
+    AUTHORIZATION_REFUSALS.labels(permission).inc()
     return PermissionDenied(detail)
 
 
@@ -74,7 +74,7 @@ def note_outside_own_objects(request, object_id) -> None:
     logger.warning(
         "authz: not among the caller's own objects", object_id=str(object_id), method=request.method, path=request.path
     )
-    metrics.AUTHORIZATION_REFUSALS.labels("own-objects").inc()
+    AUTHORIZATION_REFUSALS.labels("own-objects").inc()
 
 
 def missing(request, permission: str) -> PermissionDenied:
