@@ -6,6 +6,7 @@ Every variable is listed in docs/configuration.md.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from corsheaders.defaults import default_headers as default_cors_headers
 from dotenv import load_dotenv
@@ -214,7 +215,7 @@ if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         fail_start(f"REDIS_URL/CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
     # Short socket timeouts: a hung Redis holds a request a second, not a worker forever.
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
@@ -286,7 +287,7 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("orderservice.auth.tokens.UserServiceToken",),
 }
 
-# --- Authorization (orderservice/auth/permissions.py, CONTRACT.md section 5a) ------------------------
+# --- Authorization (orderservice/auth/permissions.py, docs/authorization.md) -------------------------
 AUTHZ_POLICY = os.environ.get("AUTHZ_POLICY", "permissions").strip().lower()
 if AUTHZ_POLICY not in ("permissions", "any-token"):
     fail_start(f"AUTHZ_POLICY must be 'permissions' or 'any-token', not {AUTHZ_POLICY!r}")
@@ -314,7 +315,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
 }
 
-# --- Orders: money rules (CONTRACT.md section 4) -------------------------------------------------
+# --- Orders: money rules (orders/services.py, docs/api.md "Orders and stock") ----------------------
 ORDER_TAX_RATE = env_decimal("ORDER_TAX_RATE", "0.08")
 ORDER_SHIPPING_FEE = env_decimal("ORDER_SHIPPING_FEE", "10.00")
 ORDER_FREE_SHIPPING_FROM = env_decimal("ORDER_FREE_SHIPPING_FROM", "100.00")
