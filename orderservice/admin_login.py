@@ -4,7 +4,7 @@ the address a login attempt comes from when a proxy stands in front of gunicorn.
 import ipaddress
 import math
 
-from axes.helpers import get_cool_off
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ _TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS") or ["127.0.0.1", "::1"]
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: a 429 page naming when to retry. Each attempt while locked out restarts the
     cool-off (django-axes' AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT), so that is now + the cool-off."""
-    cool_off = get_cool_off(request)
+    cool_off = settings.AXES_COOLOFF_TIME  # a timedelta (settings), not one of the other forms axes allows
     minutes = math.ceil(cool_off.total_seconds() / 60)
     response = render(
         request,

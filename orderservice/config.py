@@ -72,7 +72,7 @@ def env_list(name: str) -> list[str]:
 _SCHEME_ALIASES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
-def parse_database_url(url: str) -> dict:
+def parse_database_url(url: str) -> dj_database_url.DBConfig:
     """Django's DATABASES entry for a database URL, SQLAlchemy forms (`sqlite+aiosqlite:///x.db`) included."""
     scheme, separator, rest = url.strip().partition("://")
     base_scheme = scheme.split("+", 1)[0].lower()
@@ -125,13 +125,14 @@ def parse_database_url(url: str) -> dict:
 def check_jwks_url(url: str, *, variable: str, production: bool, allow_http: bool) -> str:
     """The JWKS URL, if the service may trust whoever answers it: http(s) only, and in production https unless
     the host is loopback or plain http is allowed explicitly (an in-cluster URL)."""
+    not_a_url = ConfigError(f"{variable} must be an https:// (or http://) URL, not {url!r}")
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port  # a port that is not a number raises ValueError
     except ValueError:
-        parts, host = None, None
+        raise not_a_url from None
     if not host or parts.scheme not in ("http", "https"):
-        raise ConfigError(f"{variable} must be an https:// (or http://) URL, not {url!r}")
+        raise not_a_url
     if parts.scheme == "http" and production and not allow_http and not _is_loopback(host):
         raise ConfigError(
             f"{variable} must be https:// when ENVIRONMENT=production, not {url!r} "

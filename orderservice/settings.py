@@ -6,6 +6,7 @@ Every variable is listed in docs/configuration.md.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from corsheaders.defaults import default_headers as default_cors_headers
 from dotenv import load_dotenv
@@ -214,7 +215,7 @@ if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         fail_start(f"REDIS_URL/CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
     # Short socket timeouts: a hung Redis holds a request a second, not a worker forever.
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,

@@ -9,7 +9,7 @@ from customers.views import CustomerViewSet
 from orders.views import CustomerOrderList, OrderViewSet
 from orderservice.api.docs import OpenApiJsonView, RedocDocsView, SwaggerDocsView
 from orderservice.observability.health import health, ready
-from orderservice.observability.metrics import metrics
+from orderservice.observability.metrics_view import metrics
 from products.views import ProductViewSet
 
 router = SimpleRouter()

@@ -19,9 +19,10 @@ class DatabaseCache(db.DatabaseCache):
         with transaction.atomic(using=alias):
             if connection.features.has_select_for_update:
                 quote = connection.ops.quote_name
+                table = quote(self.cache_model_class._meta.db_table)
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        f"SELECT 1 FROM {quote(self._table)} WHERE {quote('cache_key')} = %s FOR UPDATE",
+                        f"SELECT 1 FROM {table} WHERE {quote('cache_key')} = %s FOR UPDATE",
                         [self.make_and_validate_key(key, version=version)],
                     )
             return super().incr(key, delta, version)

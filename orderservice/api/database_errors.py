@@ -4,6 +4,7 @@ it; readiness reports the same outage to the load balancer."""
 
 import sqlite3
 
+import psycopg
 from django.db import InterfaceError, OperationalError
 
 RETRY_AFTER_SECONDS = 5  # a database outage is usually seconds (a failover, a restart); readiness covers longer
@@ -30,7 +31,7 @@ def is_database_unavailable(error: BaseException) -> bool:
             isinstance(error, OperationalError)
             and (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNAVAILABLE_CODES
         )
-    if not hasattr(cause, "sqlstate"):  # not psycopg: only its errors are told apart here
+    if not isinstance(cause, psycopg.Error):  # only psycopg's errors are told apart here
         return False
     if isinstance(error, InterfaceError):
         return _CONNECTION_INTERFACE_MESSAGE in str(cause)

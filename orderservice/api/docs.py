@@ -2,8 +2,8 @@
 service's own files (drf-spectacular-sidecar), nothing fetched from another host."""
 
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.views import APIView
 
 # The docs pages may load only what this service serves. ReDoc's bundle always shows Redocly's logo from
 # cdn.redoc.ly; this policy stops the browser from fetching it (ReDoc then leaves the image out).
@@ -14,10 +14,9 @@ DOCS_CONTENT_SECURITY_POLICY = (
 )
 
 
-class SelfContainedDocsMixin:
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
+class SelfContainedDocsMixin(APIView):
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
         return response
 

@@ -13,6 +13,7 @@ from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact, GreaterThan
 from django_filters.fields import RangeField
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import DateRangeWidget
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 
@@ -175,7 +176,7 @@ class UtcDateTimeField(forms.DateTimeField):
 
 
 class UtcDateTimeRangeField(RangeField):
-    widget = django_filters.widgets.DateRangeWidget
+    widget = DateRangeWidget
 
     def __init__(self, *args, **kwargs):
         super().__init__((UtcDateTimeField(), UtcDateTimeField()), *args, **kwargs)

@@ -25,6 +25,7 @@ class LinkHeaderPagination(CursorPagination):
     page_size_query_description = f"Rows per page, 1 to {MAX_LIMIT} (default 100)."
     max_page_size = MAX_LIMIT
     cursor_query_description = "Opaque position from a `Link` header; do not build it yourself."
+    model: type[models.Model] | None = None  # of the rows being paged, set by paginate_queryset
 
     def get_ordering(self, request, queryset, view):
         ordering = list(super().get_ordering(request, queryset, view))
@@ -51,9 +52,13 @@ class LinkHeaderPagination(CursorPagination):
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None:
+            if self.model is None:
+                raise ValueError("a cursor over rows that are not a queryset")
             name = self.ordering[0].lstrip("-")
             field = self.model._meta.pk if name == "pk" else self.model._meta.get_field(name)
-            check_position(field, cursor.position)
+            if not isinstance(field, models.Field):  # a relation's other side: no column to page by
+                raise ValueError(f"no cursor over {name}")
+            check_position(field, str(cursor.position))  # the decoded text (DRF's stubs say int)
         return cursor
 
     def get_paginated_response(self, data):
@@ -90,7 +95,7 @@ def check_position(field: models.Field, position: str) -> None:
         value.astimezone(UTC)  # OverflowError near year 1 or 9999
     elif isinstance(field, models.CharField):
         ProhibitNullCharactersValidator()(value)
-        if len(value) > field.max_length:
+        if field.max_length is not None and len(value) > field.max_length:
             raise ValueError(f"{field.name} holds at most {field.max_length} characters")
     elif bound is None:
         raise ValueError(f"no cursor over {type(field).__name__} ({field.name})")  # fail closed for a new ordering

@@ -2,6 +2,7 @@
 
 import io
 import re
+from collections.abc import Iterable
 from itertools import accumulate
 
 from django.conf import settings
@@ -52,6 +53,7 @@ def _unstorable_text_at(data, path: str = "") -> str | None:
     into data json_depth has bounded."""
     if isinstance(data, str):
         return path if _UNSTORABLE.search(data) else None
+    items: Iterable[tuple[object, object]]
     if isinstance(data, dict):
         items = data.items()
     elif isinstance(data, list):

@@ -70,7 +70,7 @@ class PermissionDocumentingSchema(AutoSchema):
         if operation is None or rules is None:
             return operation
         action = getattr(self.view, "action", None)
-        permission, as_customer = rules.get(action), action in self.view.customer_may
+        permission, as_customer = rules.get(action), action in getattr(self.view, "customer_may", frozenset())
         if permission is None:
             rule = "**Permission:** any valid token."
         elif as_customer:
@@ -89,7 +89,7 @@ class PermissionDocumentingSchema(AutoSchema):
 
     def _document_conditional_requests(self, operation: dict, method: str) -> None:
         action = getattr(self.view, "action", None)
-        single_object_actions = getattr(self.view, "single_object_actions", frozenset())
+        single_object_actions: frozenset[str] = getattr(self.view, "single_object_actions", frozenset())
         responses = operation["responses"]
         if action in single_object_actions:
             for code in ("200", "201"):

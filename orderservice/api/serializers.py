@@ -3,6 +3,7 @@
 import copy
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from rest_framework import serializers
 
 
@@ -19,7 +20,7 @@ class InputSerializer(serializers.Serializer):
         }
 
 
-class UniqueFieldsSaveMixin:
+class UniqueFieldsSaveMixin(serializers.ModelSerializer):
     """The serializer checks its unique fields before saving, but another request can take a value between that
     check and the write; the database's unique constraint then refuses it, and this turns that refusal into
     the same 400 the check gives (for the field whose value is now taken), instead of a 500."""
@@ -34,8 +35,9 @@ class UniqueFieldsSaveMixin:
             raise serializers.ValidationError(self._taken_fields(kwargs)) from None
 
     def _taken_fields(self, saved: dict) -> dict:
-        model, values = self.Meta.model, {**self.validated_data, **saved}
-        others = model.objects.exclude(pk=self.instance.pk) if self.instance else model.objects.all()
+        model: type[Model] = self.Meta.model
+        values = {**self.validated_data, **saved}
+        others = model._default_manager.exclude(pk=self.instance.pk) if self.instance else model._default_manager.all()
         taken = {
             field: [serializers.ErrorDetail(message, code="unique")]
             for field, (lookup, message) in self.unique_fields.items()

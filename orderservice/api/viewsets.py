@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from orderservice.api import conditional, read_path
 from orderservice.api.idempotency import idempotent
 from orderservice.api.pagination import FetchedFirstPage
-from orderservice.auth.permissions import DeclaredRules, missing, note_outside_own_objects
+from orderservice.auth.permissions import DeclaredRules, missing, note_outside_own_objects, token_permissions
 from orderservice.domain.limits import as_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import business_event, changed_values
@@ -78,7 +78,7 @@ class FastReadMixin(DeclaredRules):
     def may_see_every_object(self) -> bool:
         """The caller holds the permission to read any of this resource's objects (its `retrieve` permission)."""
         permission = self.required_permission.get("retrieve")
-        return permission is not None and permission in self.request.user.permissions
+        return permission is not None and permission in token_permissions(self.request)
 
 
 class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):

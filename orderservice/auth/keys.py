@@ -31,6 +31,7 @@ KEY_TYPES_BY_ALGORITHM_PREFIX = {
     "ES": (ec.EllipticCurvePublicKey,),
     "Ed": (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey),
 }
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
 MIN_RSA_KEY_BITS = 2048
 EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")  # P-256, P-384, P-521: the curves of ES256/384/512
 
@@ -60,7 +61,7 @@ class KeySetSettings:
 class PublishedKey:
     """A public key and the one algorithm its JWK allows (`alg`), if it names one."""
 
-    key: object
+    key: PublicKey
     algorithm: str | None = None
 
     def verifies(self, algorithm: str) -> bool:

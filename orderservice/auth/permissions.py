@@ -13,13 +13,15 @@ Each view states its rule next to itself (docs/authorization.md):
 """
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import structlog
 from django.conf import settings
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
-from orderservice.observability import metrics  # the module, not its names: metrics imports DRF, which imports us
+from orderservice.observability.metrics import AUTHORIZATION_REFUSALS
 
 CATALOG_WRITE = "catalog:write"
 CUSTOMERS_READ = "customers:read"
@@ -65,7 +67,7 @@ def permissions_of(scopes: frozenset[str], roles: frozenset[str]) -> frozenset[s
 def refuse(request, permission: str, detail: str) -> PermissionDenied:
     """A 403 whose detail names the missing permission; logged with the subject and counted."""
     logger.warning("authz: refused", permission=permission, method=request.method, path=request.path)
-    metrics.AUTHORIZATION_REFUSALS.labels(permission).inc()
+    AUTHORIZATION_REFUSALS.labels(permission).inc()
     return PermissionDenied(detail)
 
 
@@ -74,19 +76,31 @@ def note_outside_own_objects(request, object_id) -> None:
     logger.warning(
         "authz: not among the caller's own objects", object_id=str(object_id), method=request.method, path=request.path
     )
-    metrics.AUTHORIZATION_REFUSALS.labels("own-objects").inc()
+    AUTHORIZATION_REFUSALS.labels("own-objects").inc()
 
 
 def missing(request, permission: str) -> PermissionDenied:
     return refuse(request, permission, f"This needs the permission {permission}")
 
 
-class DeclaredRules:
+def token_permissions(request: Request) -> frozenset[str]:
+    """What the request's token may do (its user is a ServiceUser); nothing without a token."""
+    return getattr(request.user, "permissions", frozenset())
+
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView as _APIView
+else:  # importing DRF's views here would import this module back (through DEFAULT_PERMISSION_CLASSES)
+    _APIView = object
+
+
+class DeclaredRules(_APIView):
     """For API views: `required_permission` (which every view must set) and `customer_may` (see the module's
     docstring), and whether the request at hand is served as the caller's own customer."""
 
     required_permission: dict[str, str | None]
     customer_may: frozenset[str] = frozenset()
+    action: str  # a viewset's (DRF's ViewSetMixin sets it), or the one action of a plain API view
 
     @property
     def acting_as_customer(self) -> bool:
@@ -94,7 +108,7 @@ class DeclaredRules:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the view, not a request
             return False
         permission = self.required_permission.get(self.action)
-        return permission is not None and permission not in self.request.user.permissions
+        return permission is not None and permission not in token_permissions(self.request)
 
 
 class DeclaredPermission(BasePermission):
@@ -110,6 +124,6 @@ class DeclaredPermission(BasePermission):
             logger.error("authz: no rule for this action; refused", view=type(view).__name__, action=view.action)
             raise refuse(request, "no-rule", "This endpoint has no authorization rule and is refused")
         permission = rules[view.action]
-        if permission is None or permission in request.user.permissions or view.action in view.customer_may:
+        if permission is None or permission in token_permissions(request) or view.action in view.customer_may:
             return True
         raise missing(request, permission)

@@ -256,7 +256,9 @@ class BearerTokenAuthentication(JWTStatelessUserAuthentication):
             logger.warning("auth: token refused: %s (%s %s)", reason, request.method, request.path)
             raise TokenRefused(reason, request.bearer_error_description) from None
         if authenticated is not None:
-            structlog.contextvars.bind_contextvars(subject=authenticated[0].id)
+            user, _token = authenticated
+            assert isinstance(user, ServiceUser)  # what get_user below makes (simplejwt's annotation is wider)
+            structlog.contextvars.bind_contextvars(subject=user.id)
         return authenticated
 
     def get_user(self, validated_token):

@@ -120,7 +120,8 @@ class ConfirmedPublisher:
         self._unconfirmed: set[int] = set()
         self._acked: set[int] = set()
         self._last_tag = 0  # the broker numbers a channel's messages 1, 2, 3, … once confirms are on
-        self._async_channel = self.channel._impl  # the asynchronous pika Channel the blocking one wraps
+        # The asynchronous pika Channel the blocking one wraps: a private attribute, which pika's stubs leave out.
+        self._async_channel = self.channel._impl  # type: ignore[attr-defined]
         self._async_channel.confirm_delivery(ack_nack_callback=self._on_confirm)
         self.connection.process_data_events(time_limit=0)
 

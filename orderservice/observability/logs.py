@@ -11,6 +11,7 @@ import sys
 
 import orjson
 import structlog
+from structlog.typing import Processor
 
 from orderservice.config import fail_start
 
@@ -18,7 +19,7 @@ LOG_FORMATS = ("json", "console")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Applied to our structlog events and to records from standard-library loggers alike.
-_SHARED_PROCESSORS = [
+_SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,  # request_id and subject of the request being served
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
@@ -46,7 +47,7 @@ def _orjson_dumps(event: dict, default) -> str:
     return orjson.dumps(event, default=default).decode()
 
 
-def _renderers(json: bool) -> list:
+def _renderers(json: bool) -> list[Processor]:
     if json:
         return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(_orjson_dumps)]
     # Plain tracebacks: rich ones would print local variables, tokens among them.

@@ -2,7 +2,10 @@
 unless configured."""
 
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -110,3 +113,16 @@ def test_request_and_order_counters_add_up_over_two_workers(jwks_server, tmp_pat
             assert sample(exposition, "orderservice_business_events_total", event="order.created") == 12
     finally:
         service.stop()
+
+
+def test_the_counters_import_nothing_of_the_web_layer():
+    """The domain counts (stock movements, business events), and DRF's settings import our permission class,
+    which counts refusals: were the counters to import DRF or the API package, the import order would matter."""
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, orderservice.observability.metrics; print(*sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout.split()
+    assert not [name for name in imported if name.startswith(("rest_framework", "orderservice.api", "django"))]
