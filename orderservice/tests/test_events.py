@@ -300,6 +300,7 @@ def test_a_consumer_bound_to_some_types_gets_only_those(api_client, consumer, se
         assert {message.routing_key for message in orders_only.receive(seconds=2)} == {"order.created"}
         assert {message.routing_key for message in consumer.receive(seconds=2)} == {
             "order.created",
+            "product.created",  # the order's product, made for it
             "product.stock_changed",
         }
     finally:
@@ -328,10 +329,10 @@ def test_with_the_broker_unreachable_the_events_wait_and_orders_are_still_taken(
 def test_metrics_show_the_backlog_and_its_age(anonymous_client, settings):
     settings.EVENTS_BROKER_URL = "amqp://guest:guest@127.0.0.1:9/"
     OutboxEvent.objects.all().delete()
-    place_order()  # its product's initial stock, the order, the stock it took
+    place_order()  # its product (created, with its initial stock), the order, the stock it took
     OutboxEvent.objects.update(occurred_at=timezone.now() - timedelta(minutes=5))
     exposition = anonymous_client.get("/metrics").content.decode()
-    assert re.search(r"^orderservice_events_waiting 3\.0$", exposition, re.MULTILINE)
+    assert re.search(r"^orderservice_events_waiting 4\.0$", exposition, re.MULTILINE)
     assert (
         300
         <= float(re.search(r"^orderservice_events_oldest_waiting_seconds (\S+)$", exposition, re.MULTILINE).group(1))
