@@ -15,7 +15,6 @@ from django.utils import timezone
 from orderservice.events.catalogue import CATALOGUE, catalogue_markdown
 from orderservice.events.relay import PublishFailed, Relay, publishable, trim_outbox
 from orderservice.models import OutboxEvent
-from orderservice.testing.admin_pages import form_fields
 from orderservice.testing.broker import BROKER_URL, EventConsumer, new_exchange_name
 from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 from orderservice.testing.state import database_state, stock_of
@@ -146,30 +145,6 @@ def test_changes_made_in_the_admin_name_the_staff_member(admin_client, admin_use
         f"admin:{admin_user.username}",
     )
     assert event.data == {"product_id": product.pk, "fields": ["is_active"], "changed": {"is_active": False}}
-
-
-def test_the_admins_created_and_updated_events_hold_what_the_apis_do(admin_client, admin_user, api_client):
-    add = "/admin/customers/customer/add/"
-    form = {**form_fields(admin_client.get(add)), "first_name": "Ann", "last_name": "Lee", "email": "ann@x.example"}
-    OutboxEvent.objects.all().delete()
-    assert admin_client.post(add, form).status_code == 302
-    customer = OutboxEvent.objects.get().data["customer_id"]
-    change = f"/admin/customers/customer/{customer}/change/"
-    edited = {**form_fields(admin_client.get(change)), "last_name": "Lee-Ray"}
-    assert admin_client.post(change, edited).status_code == 302
-    created, updated = events()
-    assert created.data == {
-        "customer_id": customer,
-        "customer": {
-            **api_client.get(f"/api/customers/{customer}").json(),
-            "last_name": "Lee",
-            "updated_at": created.data["customer"]["updated_at"],
-        },
-    }
-    assert updated.data == {"customer_id": customer, "fields": ["last_name"], "changed": {"last_name": "Lee-Ray"}}
-    assert {created.actor, updated.actor} == {f"admin:{admin_user.username}"}
-    for event in (created, updated):
-        assert set(event.data) == set(CATALOGUE[event.type].data)
 
 
 def every_kind_of_change(api_client) -> dict:
