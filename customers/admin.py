@@ -1,4 +1,5 @@
-"""Customers in the admin, with their number of orders and their orders."""
+"""Customers in the admin, with their number of orders and their orders; every change goes through
+customers.services, exactly like the API's."""
 
 from django.contrib import admin
 from django.db.models import Count
@@ -6,8 +7,8 @@ from django.db.models import Count
 from orders.models import Order
 from orderservice.admin import ReadOnlyInline, RulesAdmin
 
+from . import services
 from .models import DELETE_REFUSED_MESSAGE, Customer
-from .serializers import CustomerSerializer
 
 
 class CustomerOrderInline(ReadOnlyInline):
@@ -24,8 +25,15 @@ class CustomerAdmin(RulesAdmin):
     search_fields = ["first_name", "last_name", "email", "user_id"]
     inlines = [CustomerOrderInline]
     delete_refused_message = DELETE_REFUSED_MESSAGE
-    event_prefix = "customer"
-    representation = CustomerSerializer
+
+    def create_through_service(self, values):
+        return services.customer_create(**values)
+
+    def update_through_service(self, customer, changes):
+        return services.customer_update(customer=customer, changes=changes)
+
+    def delete_through_service(self, customer):
+        services.customer_delete(customer=customer)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(order_count=Count("orders"))

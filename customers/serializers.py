@@ -1,15 +1,14 @@
 from rest_framework import serializers
 
-from orderservice.api.serializers import UniqueFieldsSaveMixin
-
-from .models import DUPLICATE_EMAIL_MESSAGE, DUPLICATE_USER_MESSAGE, Customer
+from .models import DUPLICATE_EMAIL_MESSAGE, Customer
 
 # The .NET clients of the old service send camelCase names; both spellings are accepted.
 FIELD_ALIASES = {"firstName": "first_name", "lastName": "last_name"}
 
 
-class CustomerSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
-    unique_fields = {"email": ("iexact", DUPLICATE_EMAIL_MESSAGE), "user_id": ("exact", DUPLICATE_USER_MESSAGE)}
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer as the API shows it, and what a POST, PUT or PATCH may send: it validates, customers.services
+    writes."""
 
     class Meta:
         model = Customer

@@ -1,5 +1,4 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
@@ -7,9 +6,11 @@ from rest_framework.response import Response
 from orderservice.api import read_path
 from orderservice.api.viewsets import ResourceViewSet
 from orderservice.auth.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
+from orderservice.domain.unique import ValueTaken
 
+from . import services
 from .filters import CustomerFilter
-from .models import DELETE_REFUSED_MESSAGE, Customer
+from .models import Customer
 from .serializers import CustomerSerializer, OwnCustomerSerializer
 
 
@@ -21,7 +22,8 @@ class AlreadyACustomer(APIException):
 
 class CustomerViewSet(ResourceViewSet):
     """Customers, by last name then first name. Staff with customers:read/customers:write see and change every
-    customer; any other token is the customer linked to its subject: it sees, creates and changes only that one."""
+    customer; any other token is the customer linked to its subject: it sees, creates and changes only that one.
+    Every change goes through `services`."""
 
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
@@ -29,7 +31,6 @@ class CustomerViewSet(ResourceViewSet):
     search_fields = ["first_name", "last_name", "email"]
     ordering_fields = ["last_name", "first_name", "email", "created_at", "id"]
     ordering = ["last_name", "first_name", "id"]
-    delete_refused_message = DELETE_REFUSED_MESSAGE
 
     required_permission = {
         "list": CUSTOMERS_READ,
@@ -64,12 +65,19 @@ class CustomerViewSet(ResourceViewSet):
 
     def perform_create(self, serializer):
         if not self.acting_as_customer:
-            return super().perform_create(serializer)
+            return services.customer_create(**serializer.validated_data)
+        # A customer's own token creates the customer linked to it, once.
         if Customer.objects.filter(user_id=self.request.user.id).exists():
             raise AlreadyACustomer()
         try:
-            super().perform_create(serializer, user_id=self.request.user.id)
-        except serializers.ValidationError as refusal:  # a twin request linked it first
-            if "user_id" in refusal.detail:
+            return services.customer_create(**serializer.validated_data, user_id=self.request.user.id)
+        except ValueTaken as refusal:
+            if "user_id" in refusal.taken:  # a twin request linked it first
                 raise AlreadyACustomer() from None
             raise
+
+    def perform_update(self, serializer):
+        return services.customer_update(customer=serializer.instance, changes=serializer.validated_data)
+
+    def perform_destroy(self, customer):
+        services.customer_delete(customer=customer)

@@ -7,21 +7,21 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import admin, messages
 from django.db import router, transaction
-from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from orderservice.domain.actors import acting_in_admin
 from orderservice.domain.rules import RuleViolation
-from orderservice.events.outbox import business_event, changed_values
 from orderservice.models import OutboxEvent
 
 
-def admin_event(request, event: str, *, details: dict | None = None, **fields) -> None:
-    """A business event a staff member caused; its log line names them by user id (a username may be an email
-    address), its outbox row by `admin:<username>` as its actor."""
-    business_event(event, details=details, log_only={"via": "admin", "staff_user_id": request.user.pk}, **fields)
+def copy_saved(saved, *, into) -> None:
+    """Make `into`, the object the admin's form built and goes on with (the history entry, the message, the
+    redirect), the row a service wrote, without reading it again."""
+    for field in into._meta.concrete_fields:
+        setattr(into, field.attname, getattr(saved, field.attname))
+    into._state.adding, into._state.db = False, saved._state.db
 
 
 class EditedFieldsForm(forms.ModelForm):
@@ -52,14 +52,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class RulesAdmin(admin.ModelAdmin):
-    """A ModelAdmin where a broken business rule (a RuleViolation, or a delete that other rows forbid) becomes
-    an error message and the request changes nothing; saves write only the fields staff edited, and are
-    logged as `<event_prefix>.created|updated|deleted` (models whose service logs its own set none)."""
+    """A ModelAdmin whose saves and deletes go through the model's service, the one the API calls (each admin
+    names its functions: `create_through_service`, `update_through_service`, `delete_through_service`, or
+    overrides `save_model`/`delete_model` as orders do); a broken business rule (a RuleViolation) becomes an error
+    message and the request changes nothing. Saves write only the fields staff edited."""
 
     form = EditedFieldsForm
     delete_refused_message = "Cannot delete this record while other records refer to it"
-    event_prefix: str | None = None
-    representation = None  # the API's serializer: what a `created` event's data holds, as the API shows it
 
     # --- Rules become messages ------------------------------------------------------------------
 
@@ -78,6 +77,9 @@ class RulesAdmin(admin.ModelAdmin):
                 return super().changeform_view(request, object_id, form_url, extra_context)
         except RuleViolation as refusal:  # raised inside the view's transaction: nothing was saved
             return self.refuse(request, refusal.message, request.get_full_path())
+        except self.model.DoesNotExist:  # deleted by someone else while the page was open: nothing was saved
+            changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            return self.refuse(request, f"This {self.opts.verbose_name} no longer exists", changelist)
 
     def changelist_view(self, request, extra_context=None):
         with acting_in_admin(request):  # the actions
@@ -87,18 +89,16 @@ class RulesAdmin(admin.ModelAdmin):
         try:
             with acting_in_admin(request):
                 return super().delete_view(request, object_id, extra_context)
-        except RuleViolation as refusal:
+        except RuleViolation as refusal:  # e.g. a row referring to it appeared after the confirmation page
             return self.refuse(request, refusal.message, self.change_url(object_id))
-        except ProtectedError:  # a row referring to it appeared after the confirmation page
-            return self.refuse(request, self.delete_refused_message, self.change_url(object_id))
 
     def response_action(self, request, queryset):
-        # One transaction per action, so a bulk delete refused half-way leaves no "deleted" history behind.
+        # One transaction per action, so a bulk delete refused half-way deletes nothing and leaves no history.
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 return super().response_action(request, queryset)
-        except ProtectedError:
-            return self.refuse(request, self.delete_refused_message, request.get_full_path())
+        except RuleViolation as refusal:
+            return self.refuse(request, refusal.message, request.get_full_path())
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
@@ -106,40 +106,36 @@ class RulesAdmin(admin.ModelAdmin):
             self.message_user(request, self.delete_refused_message, messages.ERROR)
         return deleted, counts, permissions_needed, protected
 
-    # --- Saves and deletes, logged --------------------------------------------------------------
+    # --- Saves and deletes, through the service ---------------------------------------------------
+
+    def create_through_service(self, values: dict):
+        raise NotImplementedError(f"{type(self).__name__} must create through its service and return the object")
+
+    def update_through_service(self, obj, changes: dict):
+        raise NotImplementedError(f"{type(self).__name__} must update through its service and return the object")
+
+    def delete_through_service(self, obj) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must delete through its service")
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.save()
-            admin_event(
-                request,
-                f"{self.event_prefix}.created",
-                **{f"{self.event_prefix}_id": obj.pk},
-                details={self.event_prefix: self.representation(obj).data},
-            )
-            return
         model_fields = {field.name for field in obj._meta.concrete_fields}
-        edited = [name for name in form.changed_data if name in model_fields]
+        if not change:
+            values = {name: value for name, value in form.cleaned_data.items() if name in model_fields}
+            copy_saved(self.create_through_service(values), into=obj)
+            return
+        edited = {name: form.cleaned_data[name] for name in form.changed_data if name in model_fields}
         if edited:
-            obj.save(update_fields=[*edited, "updated_at"])
-            admin_event(
-                request,
-                f"{self.event_prefix}.updated",
-                **{f"{self.event_prefix}_id": obj.pk},
-                fields=sorted(edited),
-                details={"changed": changed_values(self.representation(obj).data, edited)},
-            )
+            copy_saved(self.update_through_service(obj, edited), into=obj)
 
     def delete_model(self, request, obj):
-        object_id = obj.pk
-        super().delete_model(request, obj)
-        admin_event(request, f"{self.event_prefix}.deleted", **{f"{self.event_prefix}_id": object_id})
+        try:
+            self.delete_through_service(obj)
+        except self.model.DoesNotExist:
+            pass  # someone else deleted it meanwhile: as staff asked
 
     def delete_queryset(self, request, queryset):
-        object_ids = list(queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
-        for object_id in object_ids:
-            admin_event(request, f"{self.event_prefix}.deleted", **{f"{self.event_prefix}_id": object_id})
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(OutboxEvent)

@@ -4,14 +4,13 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 
-from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin, admin_event
+from orderservice.admin import EditedFieldsForm, ReadOnlyInline, RulesAdmin
 from orderservice.domain.money import largest_amount
 
+from . import services
 from .models import DELETE_REFUSED_MESSAGE, MAX_STOCK, Product, StockMovement
-from .serializers import ProductSerializer
-from .stock import product_adjust_stock, product_record_initial_stock
+from .stock import product_adjust_stock
 
 # At or below this many units a product needs restocking: what the "low or out of stock" filter shows.
 LOW_STOCK = 10
@@ -76,8 +75,6 @@ class ProductAdmin(RulesAdmin):
     list_filter = ["category", "is_active", StockLevelFilter]
     actions = ["activate", "deactivate"]
     delete_refused_message = DELETE_REFUSED_MESSAGE
-    event_prefix = "product"
-    representation = ProductSerializer
     inlines = [StockMovementInline]
 
     @admin.display(description="SKU", ordering="sku")
@@ -91,12 +88,20 @@ class ProductAdmin(RulesAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["stock_quantity"]
 
+    def create_through_service(self, values):
+        return services.product_create(**values)
+
+    def update_through_service(self, product, changes):
+        return services.product_update(product=product, changes=changes)
+
+    def delete_through_service(self, product):
+        services.product_delete(product=product)
+
     def save_model(self, request, obj, form, change):
+        # "Adjust stock by" adds to the stock as it is now (products.stock), as POST …/stock-adjustments does.
         if change and form.cleaned_data.get("stock_adjustment"):
             product_adjust_stock(product_id=obj.pk, change=form.cleaned_data["stock_adjustment"])
         super().save_model(request, obj, form, change)
-        if not change:
-            product_record_initial_stock(product=obj)
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):
@@ -107,23 +112,18 @@ class ProductAdmin(RulesAdmin):
         self._set_active(request, queryset, False)
 
     def _set_active(self, request, queryset, active: bool) -> None:
-        changing = list(queryset.exclude(is_active=active))
-        Product.objects.filter(pk__in=[product.pk for product in changing]).update(
-            is_active=active, updated_at=timezone.now()
-        )
         state = "active" if active else "inactive"
-        for product in changing:
+        changed = 0
+        for product in queryset.exclude(is_active=active):
+            try:
+                services.product_update(product=product, changes={"is_active": active})
+            except Product.DoesNotExist:
+                continue  # deleted meanwhile
+            changed += 1
             self.log_change(request, product, f"Made {state}.")
-            admin_event(
-                request,
-                "product.updated",
-                product_id=product.pk,
-                fields=["is_active"],
-                details={"changed": {"is_active": active}},
-            )
-        already = queryset.count() - len(changing)
+        already = queryset.count() - changed
         self.message_user(
             request,
-            f"{len(changing)} product(s) made {state}" + (f"; {already} already {state}" if already else "") + ".",
+            f"{changed} product(s) made {state}" + (f"; {already} already {state}" if already else "") + ".",
             messages.SUCCESS,
         )

@@ -1,15 +1,16 @@
 from rest_framework import serializers
 
-from orderservice.api.serializers import InputSerializer, UniqueFieldsSaveMixin
+from orderservice.api.serializers import InputSerializer
 from orderservice.domain.money import largest_amount
 from orderservice.domain.text import multi_line_text
 
-from . import stock
-from .models import DUPLICATE_SKU_MESSAGE, MAX_STOCK, Product, StockMovement
+from .models import MAX_STOCK, Product, StockMovement
 
 
-class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
-    unique_fields = {"sku": ("exact", DUPLICATE_SKU_MESSAGE)}
+class ProductSerializer(serializers.ModelSerializer):
+    """A product as the API shows it, and what a POST, PUT or PATCH may send: it validates, products.services
+    writes."""
+
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, default=0)
 
     class Meta:
@@ -45,17 +46,6 @@ class ProductSerializer(UniqueFieldsSaveMixin, serializers.ModelSerializer):
 
     def validate_sku(self, sku):
         return sku or None  # "" means no SKU: stored as NULL so it never collides with another product's
-
-    def update(self, product, validated_data):
-        """Write only what the request sent: a rename must not write back a stock figure read before
-        concurrent orders took their share. A stock figure sent is set through the ledger (a `set` movement)."""
-        if "stock_quantity" in validated_data:
-            stock.product_set_stock(product_id=product.pk, stock_quantity=validated_data["stock_quantity"])
-        fields = {field: value for field, value in validated_data.items() if field != "stock_quantity"}
-        for field, value in validated_data.items():
-            setattr(product, field, value)
-        product.save(update_fields=[*fields, "updated_at"])  # last, so the answer shows the updated_at stored
-        return product
 
 
 class ProductReplaceSerializer(ProductSerializer):

@@ -182,18 +182,19 @@ def product_adjust_stock(*, product_id: int, change: int, note: str = "") -> Sto
     return movement
 
 
-@transaction.atomic
-def product_set_stock(*, product_id: int, stock_quantity: int) -> None:
-    """Overwrite the stock with a figure (PUT/PATCH of stock_quantity), recorded as the difference; nothing when
-    unchanged. Units taken between the caller's read and this write are overwritten: adjust instead."""
-    before = Product.objects.select_for_update().values_list("stock_quantity", flat=True).get(pk=product_id)
+def product_set_stock(*, product: Product, stock_quantity: int) -> None:
+    """Overwrite the stock with a figure (PUT/PATCH of stock_quantity), recorded as the difference from the stock
+    `product` holds, which the caller read under the row's lock in its transaction (products.services.product_update);
+    nothing when unchanged. Units taken between the client's read and this write are overwritten: adjust instead."""
+    before = product.stock_quantity
     if stock_quantity == before:
         return
-    Product.objects.filter(pk=product_id).update(stock_quantity=stock_quantity, updated_at=timezone.now())
+    Product.objects.filter(pk=product.pk).update(stock_quantity=stock_quantity, updated_at=timezone.now())
+    product.stock_quantity = stock_quantity
     _record(
         [
             StockMovement(
-                product_id=product_id,
+                product_id=product.pk,
                 change=stock_quantity - before,
                 stock_after=stock_quantity,
                 reason=StockReason.SET,
@@ -205,8 +206,9 @@ def product_set_stock(*, product_id: int, stock_quantity: int) -> None:
 # --- New products ---------------------------------------------------------------------------------------------
 
 
-def product_record_initial_stock(*, product: Product, actor: str = "") -> None:
-    """The `initial` movement of a product just created with its stock (the API, the admin, a fixture)."""
+def product_record_initial_stock(*, product: Product, actor: str = "", with_events: tuple[Event, ...] = ()) -> None:
+    """The `initial` movement of a product just created with its stock (products.services, a fixture), its event
+    after `with_events` (the product's own product.created)."""
     _record(
         [
             StockMovement(
@@ -216,16 +218,9 @@ def product_record_initial_stock(*, product: Product, actor: str = "") -> None:
                 reason=StockReason.INITIAL,
                 actor=actor,
             )
-        ]
+        ],
+        with_events=with_events,
     )
-
-
-@transaction.atomic
-def product_create(**fields) -> Product:
-    """A new product and the `initial` movement of its stock."""
-    product = Product.objects.create(**fields)
-    product_record_initial_stock(product=product)
-    return product
 
 
 # `loaddata` saves a fixture's rows raw, past every service, and Django offers no hook into it but this signal:

@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -9,9 +8,9 @@ from orderservice.api.pagination import LinkHeaderPagination
 from orderservice.api.viewsets import ResourceViewSet
 from orderservice.auth.permissions import CATALOG_WRITE
 
-from . import stock
+from . import services, stock
 from .filters import ProductFilter
-from .models import DELETE_REFUSED_MESSAGE, Product, StockMovement
+from .models import Product, StockMovement
 from .serializers import ProductReplaceSerializer, ProductSerializer, StockAdjustmentSerializer, StockMovementSerializer
 
 
@@ -23,7 +22,8 @@ class NewestMovementsFirst(LinkHeaderPagination):
 
 
 class ProductViewSet(ResourceViewSet):
-    """Products with their stock, by name: read by every token, changed with catalog:write."""
+    """Products with their stock, by name: read by every token, changed with catalog:write; every change goes
+    through `services` (the stock ledger's through `stock`)."""
 
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
@@ -31,7 +31,6 @@ class ProductViewSet(ResourceViewSet):
     search_fields = ["name", "sku", "description"]
     ordering_fields = ["name", "price", "stock_quantity", "created_at", "id"]
     ordering = ["name", "id"]
-    delete_refused_message = DELETE_REFUSED_MESSAGE
 
     # Any valid token reads the catalogue; changing it, and its stock ledger, is catalog:write.
     required_permission = {
@@ -45,13 +44,17 @@ class ProductViewSet(ResourceViewSet):
         "stock_movements": CATALOG_WRITE,
     }
 
-    @transaction.atomic
-    def perform_create(self, serializer):
-        super().perform_create(serializer)  # the product and its product.created event, first
-        stock.product_record_initial_stock(product=serializer.instance)  # then its stock, as the admin does
-
     def get_serializer_class(self):
         return ProductReplaceSerializer if self.action == "update" else ProductSerializer
+
+    def perform_create(self, serializer):
+        return services.product_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        return services.product_update(product=serializer.instance, changes=serializer.validated_data)
+
+    def perform_destroy(self, product):
+        services.product_delete(product=product)
 
     @extend_schema(
         request=StockAdjustmentSerializer,

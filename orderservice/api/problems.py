@@ -60,8 +60,7 @@ def _validation_detail(errors: dict[str, list]) -> str:
 def problem_exception_handler(exc, context):
     """DRF's exception handler, answering `application/problem+json` with type, title, status, detail, instance."""
     if isinstance(exc, RuleViolation):
-        detail_errors = {exc.field: [exc.message]} if exc.field else [exc.message]
-        exc = exceptions.ValidationError(detail_errors, code="rule")
+        exc = exceptions.ValidationError(exc.errors, code="rule")
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django answers 500 and logs the traceback

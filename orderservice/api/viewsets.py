@@ -1,7 +1,5 @@
 """The base views the resources share: reads through the fast read path, and the one base viewset."""
 
-from django.db import transaction
-from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, NotFound
@@ -12,8 +10,6 @@ from orderservice.api.idempotency import idempotent
 from orderservice.api.pagination import FetchedFirstPage
 from orderservice.auth.permissions import DeclaredRules, missing, note_outside_own_objects, token_permissions
 from orderservice.domain.limits import as_id
-from orderservice.domain.rules import RuleViolation
-from orderservice.events.outbox import business_event, changed_values
 
 
 class FastReadMixin(DeclaredRules):
@@ -82,24 +78,48 @@ class FastReadMixin(DeclaredRules):
 
 
 class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
-    """A ModelViewSet that answers 201 with `Location`, honours Idempotency-Key on POST, refuses deletes
-    that would orphan other rows, checks an optional If-Match on PUT/PATCH/DELETE (a 412 when it is stale), and
-    logs `<model>.created|updated|deleted` business events (orders, whose service logs its own, override the
-    hooks)."""
-
-    delete_refused_message = "Cannot delete this resource while other records refer to it"
+    """A ModelViewSet whose writes go through the resource's service: the serializer validates the body, the view's
+    `perform_create`/`perform_update`/`perform_destroy` call the service (each returns what it wrote), and the view
+    answers as GET shows the result. It answers 201 with `Location`, honours Idempotency-Key on POST, checks an
+    optional If-Match on PUT/PATCH/DELETE (a 412 when it is stale), and answers 404 for an object deleted between
+    its read and the service's locked read."""
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        return super().create(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shown = self.get_serializer(self.perform_create(serializer)).data
+        return Response(shown, status=status.HTTP_201_CREATED, headers=self.get_success_headers(shown))
 
     @conditional.atomic_if_match
     def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        try:
+            written = self.perform_update(serializer)
+        except self.queryset.model.DoesNotExist:
+            raise self.not_found() from None
+        return Response(self.get_serializer(written).data)
 
     @conditional.atomic_if_match
     def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
+        instance = self.get_object()
+        try:
+            self.perform_destroy(instance)
+        except self.queryset.model.DoesNotExist:
+            raise self.not_found() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # Each resource calls its service here (a serializer's own save() would write without the service's events).
+
+    def perform_create(self, serializer):
+        raise NotImplementedError(f"{type(self).__name__}.perform_create must call its service and return the object")
+
+    def perform_update(self, serializer):
+        raise NotImplementedError(f"{type(self).__name__}.perform_update must call its service and return the object")
+
+    def perform_destroy(self, instance):
+        raise NotImplementedError(f"{type(self).__name__}.perform_destroy must call its service")
 
     def filter_queryset(self, queryset):
         # Filters, search and ordering shape lists; one object is found by its id alone (and DRF would
@@ -126,34 +146,3 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     def get_success_headers(self, data):
         path = self.request.path.rstrip("/")
         return {"Location": self.request.build_absolute_uri(f"{path}/{data['id']}")}
-
-    def record(self, action: str, object_id, *, details: dict | None = None, **fields) -> None:
-        """The `<resource>.<action>` business event, in the transaction of the change."""
-        name = self.queryset.model._meta.model_name
-        business_event(f"{name}.{action}", **{f"{name}_id": object_id}, **fields, details=details)
-
-    # Each write and its event commit together (orderservice.events.outbox): one transaction per request.
-
-    @transaction.atomic
-    def perform_create(self, serializer, **values):
-        serializer.save(**values)  # `values`: what the view sets beyond the request's body
-        self.record("created", serializer.instance.pk, details={self.queryset.model._meta.model_name: serializer.data})
-
-    @transaction.atomic
-    def perform_update(self, serializer):
-        super().perform_update(serializer)
-        self.record(
-            "updated",
-            serializer.instance.pk,
-            fields=sorted(serializer.validated_data),
-            details={"changed": changed_values(serializer.data, serializer.validated_data)},
-        )
-
-    @transaction.atomic
-    def perform_destroy(self, instance):
-        object_id = instance.pk
-        try:
-            instance.delete()
-        except ProtectedError:  # on_delete=PROTECT: the database keeps the rows it refers to
-            raise RuleViolation(self.delete_refused_message) from None
-        self.record("deleted", object_id)

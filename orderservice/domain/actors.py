@@ -10,17 +10,27 @@ MAX_ACTOR_LENGTH = 255
 SYSTEM = "system"
 
 _staff_actor: ContextVar[str | None] = ContextVar("staff_actor", default=None)
+_staff_user_id: ContextVar[int | None] = ContextVar("staff_user_id", default=None)
 
 
 @contextmanager
 def acting_in_admin(request):
     """Within it, whatever the admin does is done by "admin:<username>" (kept out of the log lines: a username
-    may be an email address)."""
-    reset = _staff_actor.set(f"admin:{request.user.get_username()}")
+    may be an email address; they name the staff member by user id)."""
+    reset_actor = _staff_actor.set(f"admin:{request.user.get_username()}")
+    reset_user_id = _staff_user_id.set(request.user.pk)
     try:
         yield
     finally:
-        _staff_actor.reset(reset)
+        _staff_user_id.reset(reset_user_id)
+        _staff_actor.reset(reset_actor)
+
+
+def admin_log_fields() -> dict:
+    """What the log line of a customer's or product's change adds when staff made it in the admin: `via` and the
+    staff member's user id; nothing anywhere else."""
+    staff_user_id = _staff_user_id.get()
+    return {} if staff_user_id is None else {"via": "admin", "staff_user_id": staff_user_id}
 
 
 def current_actor() -> str:

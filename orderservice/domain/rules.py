@@ -8,3 +8,8 @@ class RuleViolation(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    @property
+    def errors(self) -> dict[str, list[str]] | list[str]:
+        """The messages as a 400 lists them: under the field they are about, or about the whole request."""
+        return {self.field: [self.message]} if self.field else [self.message]

@@ -9,7 +9,7 @@ from customers.models import Customer
 from orders import services
 from orders.models import Order
 from orderservice.testing.lifecycle import PATH_TO
-from products import stock
+from products import services as product_services
 from products.models import Product
 
 
@@ -38,7 +38,8 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return stock.product_create(**kwargs)  # with its `initial` movement, so the ledger adds up in every test
+        # Through the service, with its `initial` movement, so the ledger adds up in every test.
+        return product_services.product_create(**kwargs)
 
 
 def place_order(customer=None, items=None, **fields) -> Order:

@@ -4,16 +4,21 @@ Each path is counted on a small and on a large shop, which differ in customers, 
 order, so a query per row, per order, per item or per distinct customer or product would change the count.
 GETs select plain rows, fetch each distinct nested object (an order's customer, an item's product) once per
 response by id, and fetch a page's items with one query (orderservice.api.read_path).
+
+Writes run exactly the statements listed: placing an order whatever its number of lines, and each write of a
+customer or a product (through its service, as the admin's do).
 """
 
 import re
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 
 from customers.models import Customer
 from orders import services
 from orders.models import Order
+from orderservice.testing.bodies import LAPTOP, NEW_CUSTOMER
 from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 from products.models import Product
 
@@ -231,3 +236,132 @@ def test_placing_an_order_costs_the_same_statements_however_many_lines(api_clien
         response = api_client.post("/api/orders", body, format="json")
     assert response.status_code == 201
     assert [query["sql"].split()[0] for query in captured.captured_queries] == expected
+
+
+# A customer's or product's write (customers/services.py, products/services.py): the body checked against the row
+# read as GET reads it, then one transaction in which an update or a delete first locks the row and reads it again
+# (what it decides from), writes, and records its events. The answer is the row the service wrote: no read after.
+WRITES = [
+    pytest.param(
+        "post",
+        "/api/customers",
+        NEW_CUSTOMER,
+        [
+            "SELECT is the email taken",
+            "BEGIN",
+            "INSERT customers_customer",
+            "INSERT orderservice_outboxevent",
+            "COMMIT",
+        ],
+        id="customer-create",
+    ),
+    pytest.param(
+        "patch",
+        "/api/customers/{customer}",
+        {"last_name": "Roe"},
+        [
+            "SELECT the customer",
+            "BEGIN",
+            "SELECT customers_customer … FOR UPDATE",
+            "UPDATE customers_customer",
+            "INSERT orderservice_outboxevent",
+            "COMMIT",
+        ],
+        id="customer-update",
+    ),
+    pytest.param(
+        "delete",
+        "/api/customers/{customer}",
+        None,
+        [
+            "SELECT the customer",
+            "BEGIN",
+            "SELECT customers_customer … FOR UPDATE",
+            "SELECT orders_order that refer to it",
+            "DELETE customers_customer",
+            "INSERT orderservice_outboxevent",
+            "COMMIT",
+        ],
+        id="customer-delete",
+    ),
+    pytest.param(
+        "post",
+        "/api/products",
+        LAPTOP,
+        [
+            "SELECT is the SKU taken",
+            "BEGIN",
+            "INSERT products_product",
+            "INSERT products_stockmovement (initial)",
+            "INSERT orderservice_outboxevent (product.created, product.stock_changed)",
+            "COMMIT",
+        ],
+        id="product-create",
+    ),
+    pytest.param(
+        "patch",
+        "/api/products/{product}",
+        {"price": "9.50"},
+        [
+            "SELECT the product",
+            "BEGIN",
+            "SELECT products_product … FOR UPDATE",
+            "UPDATE products_product",
+            "INSERT orderservice_outboxevent",
+            "COMMIT",
+        ],
+        id="product-update",
+    ),
+    pytest.param(
+        "patch",
+        "/api/products/{product}",
+        {"price": "9.50", "stock_quantity": 7},
+        [
+            "SELECT the product",
+            "BEGIN",
+            "SELECT products_product … FOR UPDATE",
+            "UPDATE products_product stock (products.stock)",
+            "INSERT products_stockmovement (set)",
+            "INSERT orderservice_outboxevent (product.stock_changed)",
+            "UPDATE products_product price",
+            "INSERT orderservice_outboxevent (product.updated)",
+            "COMMIT",
+        ],
+        id="product-update-with-stock",
+    ),
+    pytest.param(
+        "delete",
+        "/api/products/{product}",
+        None,
+        [
+            "SELECT the product",
+            "BEGIN",
+            "SELECT products_product … FOR UPDATE",
+            "SELECT orders_orderitem that refer to it",
+            "DELETE products_stockmovement",
+            "DELETE products_product",
+            "INSERT orderservice_outboxevent",
+            "COMMIT",
+        ],
+        id="product-delete",
+    ),
+]
+
+
+@pytest.mark.django_db(transaction=True)  # BEGIN and COMMIT are the request's own, not a test's savepoints
+@pytest.mark.parametrize("method, path, body, statements", WRITES)
+def test_a_customer_or_product_write_costs_these_statements(
+    api_client, django_assert_num_queries, method, path, body, statements
+):
+    path = path.format(customer=CustomerFactory().pk, product=ProductFactory(stock_quantity=3).pk)
+    api_client.get("/api/products/1")  # the token's keys fetched and verified before counting
+    with django_assert_num_queries(len(statements)) as captured:
+        response = getattr(api_client, method)(path, body, format="json")
+    assert response.status_code in (200, 201, 204)
+    assert [query["sql"].split()[0] for query in captured.captured_queries] == [
+        statement.split()[0] for statement in statements
+    ]
+    if connection.features.has_select_for_update:  # SQLite's IMMEDIATE transaction holds the write lock instead
+        assert ["FOR UPDATE" in query["sql"] for query in captured.captured_queries] == [
+            "FOR UPDATE" in statement for statement in statements
+        ]

@@ -14,7 +14,8 @@ from orderservice.testing.factories import ProductFactory, order_in, place_order
 from orderservice.testing.ledger import assert_ledger_adds_up, last_movement_id, movements_since
 from orderservice.testing.state import database_state, stock_of
 from products.models import MAX_STOCK, Product, StockMovement
-from products.stock import product_adjust_stock, product_create, product_set_stock
+from products.services import product_create, product_update
+from products.stock import product_adjust_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,8 @@ def test_a_new_product_starts_its_ledger_with_its_stock():
 def test_setting_the_stock_records_the_difference_and_nothing_when_unchanged():
     product = ProductFactory(stock_quantity=10)
     last = last_movement_id()
-    product_set_stock(product_id=product.pk, stock_quantity=4)
-    product_set_stock(product_id=product.pk, stock_quantity=4)
+    product_update(product=product, changes={"stock_quantity": 4})
+    product_update(product=product, changes={"stock_quantity": 4})
     assert movements_since(last) == [
         {"product_id": product.pk, "change": -6, "reason": "set", "order_id": None, "actor": "system"}
     ]
