@@ -29,7 +29,9 @@ class IdempotentRequest(models.Model):
     path = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)  # SHA-256 of the request body, canonical JSON
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    # The JSON as it was answered, as text: PostgreSQL's jsonb would reorder its keys, and with them the
+    # replay's bytes and ETag.
+    response_body = models.TextField()
     location = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
