@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "orderservice.api.filters.ListFilterBackend",
         "orderservice.api.filters.BoundedSearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "orderservice.api.filters.StrictOrderingFilter",
     ],
     "EXCEPTION_HANDLER": "orderservice.api.problems.problem_exception_handler",
 }
