@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -476,7 +477,12 @@ def test_the_development_key_is_refused_under_production_settings(user_service, 
         "JWT_DEV_KEY_FILE": str(development_key_file),
         "DATABASE_URL": "sqlite:///:memory:",
     }
-    production = {**base, "ENVIRONMENT": "production", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "testserver"}
+    production = {
+        **base,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "testserver",
+    }
 
     def verdict(environment):
         result = subprocess.run(
@@ -497,8 +503,9 @@ def test_devtoken_refuses_to_run_in_production(tmp_path):
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "ENVIRONMENT": "production",
-        "SECRET_KEY": "s" * 50,
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "orders.example.com",
+        "JWT_AUTHORITY": "https://users.example.com",
         "JWT_DEV_KEY_FILE": str(tmp_path / "key.pem"),
     }
     result = subprocess.run(
