@@ -65,7 +65,7 @@ class OutboxEvent(models.Model):
     type = models.CharField(max_length=64)  # order.created, product.stock_changed, … (orderservice.events.catalogue)
     subject = models.CharField(max_length=64)  # the object it is about: orders/42, products/7, customers/3
     data = models.JSONField(encoder=EventDataEncoder)
-    actor = models.CharField(max_length=255)  # the token's subject, admin:<username>, or system
+    actor = models.CharField(max_length=255)  # token:<subject>, admin:<username> or system (domain.actors)
     request_id = models.CharField(max_length=255, blank=True, default="")
     occurred_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -70,7 +70,7 @@ def test_a_movement_names_the_actor_and_the_request_it_came_from():
     product = ProductFactory(stock_quantity=10)
     with structlog.contextvars.bound_contextvars(request_id="req-1", subject="alice"):
         movement = product_adjust_stock(product_id=product.pk, change=1)
-    assert (movement.actor, movement.request_id) == ("alice", "req-1")
+    assert (movement.actor, movement.request_id) == ("token:alice", "req-1")
     assert product_adjust_stock(product_id=product.pk, change=1).actor == "system"
 
 
