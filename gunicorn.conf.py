@@ -20,8 +20,6 @@ load_dotenv(Path(__file__).with_name(".env"))  # as settings.py does, before the
 # settings (and stops at once without SECRET_KEY and ALLOWED_HOSTS) rather than with development trust.
 os.environ.setdefault("ENVIRONMENT", "production")
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5001')}"
-
 # gunicorn serves, so Django's debug pages (and the SQL it keeps per request in DEBUG) are off unless asked
 # for with DEBUG=true, also in development; `runserver` keeps them on.
 os.environ.setdefault("DEBUG", "false")
@@ -29,20 +27,28 @@ os.environ.setdefault("DEBUG", "false")
 # small GET when every request writes a line.
 os.environ.setdefault("LOG_FORMAT", "json")
 
-# Bad configuration stops the master here with its one line, before it binds or starts a worker.
+# Bad configuration stops the master here with its one line, before it binds or starts a worker; so does each
+# gunicorn variable below that cannot be read.
 import orderservice.settings  # noqa: E402,F401
+from orderservice.config import env_int  # noqa: E402
+
+bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{env_int('PORT', 5001, minimum=1, maximum=65535)}"
 
 # Sync workers are processes, so Python runs on every core. One per core: the work is CPU-bound (SQLite and a
 # local PostgreSQL answer in microseconds), and on a 2-core machine 2 workers served reads ~40% faster than
 # gunicorn's usual 2 per core + 1, which only adds switching (docs/decisions/README.md). Raise WEB_CONCURRENCY when the
 # database is far away. More than 1 thread switches to the gthread worker.
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is killed and replaced
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # after SIGTERM, to finish what is in flight
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))  # gthread only; above the load balancer's idle timeout
+workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count(), minimum=1)
+threads = env_int("GUNICORN_THREADS", 1, minimum=1)
+# A worker silent this long is killed and replaced (0: never).
+timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=0, unit="seconds")
+# After SIGTERM, to finish what is in flight.
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=0, unit="seconds")
+# gthread only; above the load balancer's idle timeout.
+keepalive = env_int("GUNICORN_KEEPALIVE", 5, minimum=0, unit="seconds")
 
 # Proxies whose X-Forwarded-Proto/-For gunicorn believes (so that Django sees https behind them).
+# (gunicorn reads and checks FORWARDED_ALLOW_IPS itself, and WEB_CONCURRENCY as a number, before this file.)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # gunicorn 27 otherwise opens a control socket at ~/.gunicorn/gunicorn.ctl, which a second instance would take over.

@@ -9,6 +9,11 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 
 
 class ConfigError(ValueError):
@@ -31,14 +36,23 @@ def env_bool(name: str, default: bool) -> bool:
     fail_start(f"{name} must be true or false, not {value!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None, unit: str = "") -> int:
+    """A whole number (of `unit`), within `minimum`..`maximum` when given."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        fail_start(f"{name} must be a whole number, not {value!r}")
+        number = None
+    if number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        takes = f"a whole number of {unit}" if unit else "a whole number"
+        if minimum is not None and maximum is not None:
+            takes += f" from {minimum} to {maximum}"
+        elif minimum is not None:
+            takes += f", at least {minimum}"
+        fail_start(f"{name} must be {takes}, not {value!r}")
+    return number
 
 
 def env_decimal(name: str, default: str) -> Decimal:
@@ -61,6 +75,21 @@ def env_rate(name: str) -> tuple[int, int] | None:
     if not count.isdigit() or int(count) < 1 or period[:1] not in _SECONDS_PER_PERIOD:
         fail_start(f"{name} must be a number of requests per s, min, hour or day, like 600/min, not {value!r}")
     return int(count), _SECONDS_PER_PERIOD[period[0]]
+
+
+def check_secret_key(value: str) -> str:
+    """SECRET_KEY as production needs it: none that Django's deploy check calls weak (security.W009)."""
+    if (
+        len(value) < SECRET_KEY_MIN_LENGTH
+        or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or value.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ConfigError(
+            f"SECRET_KEY is too weak for ENVIRONMENT=production: it needs at least {SECRET_KEY_MIN_LENGTH} "
+            f"characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, and not the "
+            f"'{SECRET_KEY_INSECURE_PREFIX}' prefix (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    return value
 
 
 def env_list(name: str) -> list[str]:

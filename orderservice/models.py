@@ -29,7 +29,9 @@ class IdempotentRequest(models.Model):
     path = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)  # SHA-256 of the request body, canonical JSON
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    # The JSON as it was answered, as text: PostgreSQL's jsonb would reorder its keys, and with them the
+    # replay's bytes and ETag.
+    response_body = models.TextField()
     location = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -63,7 +65,7 @@ class OutboxEvent(models.Model):
     type = models.CharField(max_length=64)  # order.created, product.stock_changed, … (orderservice.events.catalogue)
     subject = models.CharField(max_length=64)  # the object it is about: orders/42, products/7, customers/3
     data = models.JSONField(encoder=EventDataEncoder)
-    actor = models.CharField(max_length=255)  # the token's subject, admin:<username>, or system
+    actor = models.CharField(max_length=255)  # token:<subject>, admin:<username> or system (domain.actors)
     request_id = models.CharField(max_length=255, blank=True, default="")
     occurred_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)

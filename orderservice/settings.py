@@ -14,6 +14,7 @@ from dotenv import load_dotenv
 from orderservice.config import (
     ConfigError,
     check_jwks_url,
+    check_secret_key,
     env_bool,
     env_decimal,
     env_int,
@@ -37,6 +38,10 @@ DEBUG = env_bool("DEBUG", default=not IS_PRODUCTION) and not IS_PRODUCTION
 
 if IS_PRODUCTION:
     SECRET_KEY = os.environ.get("SECRET_KEY") or fail_start("SECRET_KEY is required when ENVIRONMENT=production")
+    try:
+        check_secret_key(SECRET_KEY)
+    except ConfigError as error:
+        fail_start(str(error))
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or fail_start(
         "ALLOWED_HOSTS is required when ENVIRONMENT=production (comma-separated host names)"
     )
@@ -198,7 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "orderservice.api.filters.ListFilterBackend",
         "orderservice.api.filters.BoundedSearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "orderservice.api.filters.StrictOrderingFilter",
     ],
     "EXCEPTION_HANDLER": "orderservice.api.problems.problem_exception_handler",
 }
@@ -234,7 +239,13 @@ else:
     }
 
 # --- Authentication: tokens from the User Service, verified against its JWKS -------------------
-JWT_AUTHORITY = os.environ.get("JWT_AUTHORITY", "http://localhost:5000").rstrip("/")
+# Development trusts a User Service on localhost:5000; production names its own, never a default.
+if IS_PRODUCTION and not (os.environ.get("JWT_JWKS_URL") or os.environ.get("JWT_AUTHORITY")):
+    fail_start(
+        "JWT_JWKS_URL (or JWT_AUTHORITY) is required when ENVIRONMENT=production: "
+        "the User Service's JWKS URL (or its base URL)"
+    )
+JWT_AUTHORITY = (os.environ.get("JWT_AUTHORITY") or "http://localhost:5000").rstrip("/")
 JWT_JWKS_URL = os.environ.get("JWT_JWKS_URL") or f"{JWT_AUTHORITY}/.well-known/jwks.json"
 # Whoever answers the JWKS URL can sign any token: https in production, unless the host is loopback or
 # JWT_JWKS_ALLOW_HTTP says the network is trusted (an in-cluster URL).

@@ -70,6 +70,7 @@ class StockReason(models.TextChoices):
     ORDER_DELETED = "order.deleted"
     ADJUSTMENT = "adjustment"
     SET = "set"
+    RECONCILIATION = "reconciliation"  # `check_stock --repair`: a drift made outside the service, recorded
 
 
 class StockMovement(models.Model):

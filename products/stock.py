@@ -8,6 +8,7 @@ UPDATE itself: two transactions can never both take the last units, whatever the
 transactions sharing products cannot deadlock. `stock_after` is read under the row lock the update holds.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -256,12 +257,14 @@ class LedgerCheck:
     drifted: list[tuple[int, str, int, int]]  # (id, name, stock_quantity, Σ change)
 
 
-def check_ledger() -> LedgerCheck:
-    """Compare every product's stock_quantity with the sum of its movements' changes, in one grouped query."""
-    rows = (
-        Product.objects.order_by("pk")
-        .annotate(ledger=Coalesce(Sum("stock_movements__change"), 0))
-        .values_list("pk", "name", "stock_quantity", "ledger")
+def check_ledger(product_ids: Iterable[int] | None = None) -> LedgerCheck:
+    """Compare each product's stock_quantity (of `product_ids`, or every one) with the sum of its movements' changes,
+    in one grouped query."""
+    products = Product.objects.order_by("pk")
+    if product_ids is not None:
+        products = products.filter(pk__in=product_ids)
+    rows = products.annotate(ledger=Coalesce(Sum("stock_movements__change"), 0)).values_list(
+        "pk", "name", "stock_quantity", "ledger"
     )
     checked, drifted = 0, []
     for row in rows.iterator():
@@ -269,3 +272,44 @@ def check_ledger() -> LedgerCheck:
         if row[2] != row[3]:
             drifted.append(row)
     return LedgerCheck(checked, drifted)
+
+
+@transaction.atomic
+def stock_reconcile(*, product_ids: Iterable[int] | None = None, actor: str = "") -> list[StockMovement]:
+    """Make the ledger add up again for each product (of `product_ids`, or every one) whose stock_quantity is not
+    the sum of its movements: one `reconciliation` movement each, the stock as it is as `stock_after`, the drift as
+    its `change`, with a note saying so, by `actor` (default: whoever is acting). The stock itself is taken as the
+    truth and not changed (count it first if it may be wrong, then adjust). Returns the movements written.
+
+    The drifting products are found with one grouped query, then locked in id order and summed again under the lock,
+    so a change committing meanwhile is counted, not recorded twice."""
+    drifting = [product_id for product_id, *_ in check_ledger(product_ids).drifted]
+    if not drifting:
+        return []
+    stock = dict(
+        Product.objects.select_for_update().filter(pk__in=drifting).order_by("pk").values_list("pk", "stock_quantity")
+    )
+    ledger = dict(
+        StockMovement.objects.filter(product_id__in=drifting)
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("change"))
+        .values_list("product_id", "total")
+    )
+    return _record(
+        [
+            StockMovement(
+                product_id=product_id,
+                change=stock_quantity - ledger.get(product_id, 0),
+                stock_after=stock_quantity,
+                reason=StockReason.RECONCILIATION,
+                note=(
+                    f"stock_quantity {stock_quantity} but the movements added up to {ledger.get(product_id, 0)}: "
+                    "the difference, made outside the service, recorded"
+                ),
+                actor=actor,
+            )
+            for product_id, stock_quantity in stock.items()
+            if stock_quantity != ledger.get(product_id, 0)
+        ]
+    )

@@ -2,6 +2,7 @@
 
 import pytest
 
+from orderservice.testing.api import assert_invalid
 from orderservice.testing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,18 @@ def test_ordering_by_a_listed_field_and_the_default(api_client):
     ]
 
 
-def test_ordering_by_an_unlisted_field_is_ignored(api_client):
+def test_ordering_by_an_unlisted_field_is_a_400_naming_the_allowed_ones(api_client):
+    CustomerFactory(last_name="B")
+    response = api_client.get("/api/customers?ordering=phone")
+    assert_invalid(
+        response,
+        "ordering",
+        "Cannot order by 'phone'; use one of last_name, first_name, email, created_at, id (prefix - for descending).",
+    )
+
+
+def test_an_unknown_parameter_name_is_still_ignored(api_client):
     CustomerFactory(last_name="B")
     CustomerFactory(last_name="A")
-    response = api_client.get("/api/customers?ordering=phone")
+    response = api_client.get("/api/customers?order_by=phone&sort=-last_name")
     assert [row["last_name"] for row in response.json()] == ["A", "B"]

@@ -46,6 +46,49 @@ def test_a_retry_with_the_same_key_and_body_replays_the_order_without_placing_an
     assert product.stock_quantity == 7
 
 
+def test_a_replay_answers_the_first_responses_bytes_and_its_etag_is_gets_while_nothing_changed(api_client):
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
+    first = post(api_client, order_request(customer, (product, 1)), "bytes")
+    retry = post(api_client, order_request(customer, (product, 1)), "bytes")
+    current = api_client.get(first["Location"])
+
+    assert retry.content == first.content
+    assert retry["ETag"] == first["ETag"] == current["ETag"]
+    changed = api_client.patch(first["Location"], {"notes": "ring twice"}, format="json", HTTP_IF_MATCH=retry["ETag"])
+    assert changed.status_code == 200
+    assert changed.json()["notes"] == "ring twice"
+
+
+def test_a_replayed_customer_has_the_etag_get_shows(api_client):
+    body = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
+    first = post(api_client, body, "customer", path="/api/customers")
+    retry = post(api_client, body, "customer", path="/api/customers")
+
+    assert (first.status_code, retry.status_code, retry["Idempotent-Replayed"]) == (201, 201, "true")
+    assert retry.content == first.content
+    assert retry["ETag"] == api_client.get(first["Location"])["ETag"]
+
+
+@pytest.mark.parametrize("retry_path", ["/api/v1/orders", "/api/orders/", "/api/v1/orders/"])
+def test_the_versioned_and_unversioned_paths_are_one_endpoint_for_a_key(api_client, retry_path):
+    customer, product = CustomerFactory(), ProductFactory(stock_quantity=10)
+    first = post(api_client, order_request(customer, (product, 1)), "either-path")
+    retry = post(api_client, order_request(customer, (product, 1)), "either-path", path=retry_path)
+
+    assert (retry.status_code, retry["Idempotent-Replayed"]) == (201, "true")
+    assert retry.content == first.content
+    assert Order.objects.count() == 1
+
+
+def test_the_same_key_on_another_endpoint_is_a_422(api_client):
+    customer, product = CustomerFactory(), ProductFactory()
+    post(api_client, order_request(customer, (product, 1)), "one-endpoint")
+
+    response = post(api_client, {"name": "Lamp", "price": "10.00"}, "one-endpoint", path="/api/v1/products")
+
+    assert_problem(response, 422, "This Idempotency-Key was already used with a different request")
+
+
 def test_the_same_body_with_other_whitespace_and_key_order_is_the_same_request(api_client):
     customer, product = CustomerFactory(), ProductFactory()
     body = order_request(customer, (product, 1))
@@ -194,7 +237,7 @@ def test_each_keyed_post_purges_a_bounded_batch_oldest_first(api_client, monkeyp
             path="/api/orders",
             fingerprint="-",
             status_code=201,
-            response_body={},
+            response_body="{}",
         )
         for hours in range(5)
     )

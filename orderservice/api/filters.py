@@ -15,7 +15,7 @@ from django_filters.fields import RangeField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import DateRangeWidget
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import SearchFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
 
 from orderservice.domain.limits import MAX_ID
 
@@ -147,6 +147,21 @@ class BoundedSearchFilter(SearchFilter):
             Q(Exact(Length(value), Length(wanted)), Exact(value, wanted))
             | Q(GreaterThan(Length(value), Length(wanted)))
         )
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """?ordering=field[,-field…] over the list's `ordering_fields`: a field it cannot order by is a 400 naming
+    the ones it can, rather than DRF's silent fall back to the default order. (`?ordering=` left empty is the
+    default order.)"""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        allowed = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+        unusable = [term for term in fields if term.removeprefix("-") not in allowed]
+        if unusable:
+            named = ", ".join(repr(term) for term in unusable)
+            message = f"Cannot order by {named}; use one of {', '.join(allowed)} (prefix - for descending)."
+            raise ValidationError({self.ordering_param: [message]})
+        return fields
 
 
 class ListFilterBackend(DjangoFilterBackend):

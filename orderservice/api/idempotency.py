@@ -6,6 +6,9 @@ creates, first, so a concurrent twin waits for that transaction (PostgreSQL: on 
 SQLite: on the write lock) and then replays its response: never a second order. Keys belong to the
 caller (the token's subject) and are kept IDEMPOTENCY_KEY_HOURS (24 by default); every POST with a key
 deletes a bounded batch of expired ones, whoever's, so the table purges itself without a cron job.
+
+A key names one endpoint whatever the path it came by (/api/orders, /api/v1/orders/), and a replay answers the
+first response's bytes, so its ETag is the one GET shows while nothing has changed.
 """
 
 import functools
@@ -15,12 +18,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from orderservice.api.renderers import FastJSONRenderer
 from orderservice.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -28,6 +33,8 @@ MAX_KEY_LENGTH = 255
 # Each keyed POST deletes at most this many expired keys: more than one request ever adds, so the table
 # cannot grow past a lifetime's worth, and the cost per request stays one indexed look-up (and a delete).
 PURGE_BATCH = 100
+
+_renderer = FastJSONRenderer()  # the renderer of every JSON answer, and so of the ETag (orderservice.api.conditional)
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -79,10 +86,17 @@ def purge_expired_batch() -> int:
     return IdempotentRequest.objects.filter(pk__in=expired, created_at__lt=cutoff).delete()[0]
 
 
+def endpoint(request) -> str:
+    """The path of the endpoint the request reached, as the unversioned route writes it: /api/v1/orders/ and
+    /api/orders are both /api/orders (the same route, served under two prefixes)."""
+    match = request.resolver_match
+    return reverse(match.url_name, kwargs=match.kwargs)
+
+
 def request_fingerprint(request) -> str:
     """The body as canonical JSON, hashed: the same order sent with other whitespace or key order matches."""
     canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{request.method} {endpoint(request)}\n{canonical}".encode()).hexdigest()
 
 
 def replay(earlier: IdempotentRequest, fingerprint: str) -> Response:
@@ -91,7 +105,8 @@ def replay(earlier: IdempotentRequest, fingerprint: str) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if earlier.location:
         headers["Location"] = earlier.location
-    return Response(earlier.response_body, status=earlier.status_code, headers=headers)
+    # The stored text parsed keeps its keys in their order, so it renders to the first answer's bytes again.
+    return Response(json.loads(earlier.response_body), status=earlier.status_code, headers=headers)
 
 
 def idempotent(create):
@@ -115,7 +130,7 @@ def idempotent(create):
                 path=request.path,
                 fingerprint=fingerprint,
                 status_code=0,
-                response_body={},
+                response_body="",
             )
             try:
                 with transaction.atomic():
@@ -124,7 +139,7 @@ def idempotent(create):
                 return replay(IdempotentRequest.objects.get(owner=owner, key=key), fingerprint)
             response = create(view, request, *args, **kwargs)
             claim.status_code = response.status_code
-            claim.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            claim.response_body = _renderer.render(response.data).decode()
             claim.location = response.headers.get("Location", "")
             claim.save(update_fields=["status_code", "response_body", "location"])
         return response

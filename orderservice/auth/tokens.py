@@ -38,6 +38,9 @@ ROLE_CLAIMS = ("role", "roles", "http://schemas.microsoft.com/ws/2008/06/identit
 SCOPE_CLAIMS = ("scope", "scp")  # OAuth's space-separated string, or Microsoft's string or array
 # Header parameters that name a key or where to fetch one: trusting them would let a token choose its own key.
 SELF_KEYING_HEADERS = ("jku", "x5u", "jwk", "x5c")
+TIME_CLAIMS = ("exp", "nbf", "iat")
+# The last second a datetime can hold (9999-12-31T23:59:59Z): simplejwt turns `exp` into one.
+LATEST_NUMERIC_DATE = 253402300799
 
 INVALID = "The access token is invalid"
 
@@ -106,17 +109,12 @@ class UserServiceTokenBackend(TokenBackend):
                 algorithms=[algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
-                leeway=self.get_leeway(),
-                options={"require": ["exp"]},
+                # The times are checked below, once they are known to be numbers a clock can hold.
+                options={"require": ["exp"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
             )
-        except jwt.ExpiredSignatureError:
-            raise TokenRefused("expired", "The access token expired") from None
-        except jwt.ImmatureSignatureError:
-            raise TokenRefused(
-                "not valid yet (nbf or iat in the future)", "The access token is not valid yet"
-            ) from None
         except jwt.InvalidTokenError as error:  # bad signature, audience, issuer, missing exp, bad claim types …
             raise TokenRefused(f"{type(error).__name__}: {error}") from None
+        check_times(claims, leeway=self.get_leeway().total_seconds())
         return Verification(claims, kid, key)
 
     def public_key(self, kid: str) -> PublishedKey:
@@ -131,6 +129,20 @@ class UserServiceTokenBackend(TokenBackend):
         except SigningKeysUnavailable as unavailable:
             logger.warning("auth: signing key kid=%r unknown and the JWKS is unreachable; answering 503", kid)
             raise SigningKeyUnavailable(retry_after=unavailable.retry_after) from None
+
+
+def check_times(claims: dict, leeway: float) -> None:
+    """`exp`, `nbf` and `iat` are NumericDates (RFC 7519): seconds since 1970 as a JSON number. Anything else (a
+    string, a boolean, a negative or far-future number, NaN) makes the token invalid rather than reach a clock."""
+    for name in TIME_CLAIMS:
+        value = claims.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= LATEST_NUMERIC_DATE:
+            raise TokenRefused(f"{name} is not a NumericDate within 1970..9999: {str(value)[:40]!r}")
+    now = time.time()
+    if claims["exp"] <= now - leeway:
+        raise TokenRefused("expired", "The access token expired")
+    if any(claims.get(name, 0) > now + leeway for name in ("nbf", "iat")):
+        raise TokenRefused("not valid yet (nbf or iat in the future)", "The access token is not valid yet")
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,13 @@ CATALOGUE: dict[str, EventType] = {
     "product.updated": _updated("product", "`PUT`/`PATCH`, the admin, or its (de)activate actions"),
     "product.deleted": _deleted("product"),
     "product.stock_changed": EventType(
-        "a product's stock moved: an order taken, cancelled or deleted, an adjustment, a set, a new product",
+        "a product's stock moved: an order taken, cancelled or deleted, an adjustment, a set, a new product, "
+        "or a drift made outside the service recorded (`check_stock --repair`)",
         {
             "product_id": "the product's id",
             "movement_id": "its stock movement (`GET /api/products/{id}/stock-movements`)",
             "change": "units added (positive) or removed (negative)",
-            "reason": "initial, order.created, order.cancelled, order.deleted, adjustment or set",
+            "reason": "initial, order.created, order.cancelled, order.deleted, adjustment, set or reconciliation",
             "stock_after": "the product's stock right after this change",
             "order_id": "the order that took or gave back the units (order reasons only)",
         },

@@ -6,8 +6,10 @@ work without taking the same row), publishes each as a persistent CloudEvents 1.
 between the confirm and the mark publishes those rows again when it restarts: consumers drop duplicates by `id`.
 
 While the broker or the database is unreachable it retries with a growing pause (1 s doubling up to 30 s); orders
-are taken meanwhile and their events wait in the outbox. Rows published longer than EVENTS_RETENTION_DAYS ago are
-deleted; without EVENTS_BROKER_URL nothing is published and every row is kept that long (the audit trail).
+are taken meanwhile and their events wait in the outbox. During a pause for an unreachable database it tries a
+connection each second, and goes on as soon as one is taken, its pause back at 1 s. Rows published longer than
+EVENTS_RETENTION_DAYS ago are deleted; without EVENTS_BROKER_URL nothing is published and every row is kept that
+long (the audit trail).
 """
 
 import time
@@ -23,6 +25,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 from prometheus_client import Counter
 
+from orderservice.api.database_errors import is_database_unavailable, one_line
 from orderservice.models import OutboxEvent
 
 logger = structlog.get_logger("orderservice.events.relay")
@@ -240,11 +243,16 @@ class Relay:
                         raise
                     logger.warning(
                         "events.relay_failed",
-                        error=f"{type(error).__name__}: {error or 'no answer'}",
+                        error=f"{type(error).__name__}: {one_line(error) or 'no answer'}",
                         retry_in_seconds=pause,
                     )
-                    self.stop.wait(pause)
-                    pause = min(pause * 2, LONGEST_PAUSE)
+                    reconnected = False
+                    if is_database_unavailable(error):
+                        reconnected = self._wait_for_the_database(pause)
+                    else:
+                        self.stop.wait(pause)
+                    # Reconnected, the next outage backs off from the start again.
+                    pause = FIRST_PAUSE if reconnected else min(pause * 2, LONGEST_PAUSE)
                     continue
                 pause = FIRST_PAUSE
         finally:
@@ -330,11 +338,34 @@ class Relay:
             else:
                 self.stop.wait(min(left, 0.1))
 
+    def _wait_for_the_database(self, seconds: float) -> bool:
+        """Wait up to `seconds`, trying a connection each FIRST_PAUSE: True as soon as the database takes one again
+        (rather than sleeping out a 30 s pause it came back early in), False when the time is up or the relay stops."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stop.wait(min(FIRST_PAUSE, left)):
+                return False
+            if _database_answers():
+                return True
+        return False
+
     def _trim_when_due(self) -> None:
         if time.monotonic() >= self._next_trim:
             if deleted := trim_outbox(publishing=True):
                 logger.info("events.outbox_trimmed", deleted=deleted)
             self._next_trim = time.monotonic() + TRIM_EVERY
+
+
+def _database_answers() -> bool:
+    """Whether the database takes a connection and answers on it; a connection that does not is closed."""
+    try:
+        connection.ensure_connection()
+        if connection.is_usable():
+            return True
+    except DatabaseError:
+        pass
+    connection.close()
+    return False
 
 
 class OutboxCollector:

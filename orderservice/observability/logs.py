@@ -66,15 +66,34 @@ def structured_formatter(json: bool) -> structlog.stdlib.ProcessorFormatter:
     )
 
 
+class AsOneLineWarning(logging.Filter):
+    """The record as a WARNING without its traceback: for a refusal that is the client's doing, which Django logs as
+    an ERROR with the exception's traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 def logging_config(*, level: str, json: bool, log_sql: bool = False) -> dict:
     """Django's LOGGING: one handler, on the root, with the structured formatter."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"structured": {"()": structured_formatter, "json": json}},
+        "filters": {"as_one_line_warning": {"()": AsOneLineWarning}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # A Host header not in ALLOWED_HOSTS (scanners send them by the thousand): its 400, one warning line.
+            "django.security.DisallowedHost": {
+                "handlers": [],
+                "filters": ["as_one_line_warning"],
+                "level": level,
+                "propagate": True,
+            },
             # Everything goes to the one handler on the root; these only set levels.
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.request": {"handlers": [], "level": "ERROR", "propagate": True},  # 4xx: our request line says it

@@ -171,6 +171,7 @@ def test_production_sessions_last_eight_hours_in_host_only_secure_cookies(tmp_pa
             "ENVIRONMENT": "production",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "testserver",
+            "JWT_AUTHORITY": "https://users.example.com",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
             "LOG_LEVEL": "WARNING",
         },

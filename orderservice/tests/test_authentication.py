@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -180,6 +181,33 @@ def test_a_token_not_valid_yet_is_refused(anonymous_client, user_service):
 
 def test_a_token_without_exp_is_refused(anonymous_client, user_service):
     assert_refused(call_api(anonymous_client, user_service.token(exp=None)))
+
+
+def signed_raw(user_service, payload: str) -> str:
+    """A token whose payload is exactly `payload`: JSON a library would not write (NaN, 1e308, true)."""
+    key = user_service.keys[0]
+    return jwt.api_jws.encode(payload.encode(), key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize(
+    "value", ['"soon"', "true", "null", "[1]", "-1", "1e20", "1e308", "NaN", "Infinity", "-Infinity", str(2**64)]
+)
+def test_a_time_claim_that_is_not_a_numeric_date_in_range_is_refused_never_a_500(
+    anonymous_client, user_service, claim, value
+):
+    now = int(time.time())
+    times = {"iat": str(now), "exp": str(now + 600), claim: value}
+    time_members = ", ".join(f'"{name}": {number}' for name, number in times.items())
+    payload = '{"sub": "test-user", "aud": "shala", "iss": "shala", "roles": ["Admin"], ' + time_members + "}"
+    assert_refused(call_api(anonymous_client, signed_raw(user_service, payload)))
+    assert_refused(call_api(anonymous_client, signed_raw(user_service, payload)))  # nor from memory
+
+
+def test_fractional_numeric_dates_are_accepted(anonymous_client, user_service):
+    now = time.time()
+    token = user_service.token(iat=now - 0.5, nbf=now - 0.5, exp=now + 60.5)
+    assert call_api(anonymous_client, token).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -449,7 +477,12 @@ def test_the_development_key_is_refused_under_production_settings(user_service, 
         "JWT_DEV_KEY_FILE": str(development_key_file),
         "DATABASE_URL": "sqlite:///:memory:",
     }
-    production = {**base, "ENVIRONMENT": "production", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "testserver"}
+    production = {
+        **base,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "testserver",
+    }
 
     def verdict(environment):
         result = subprocess.run(
@@ -470,8 +503,9 @@ def test_devtoken_refuses_to_run_in_production(tmp_path):
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "ENVIRONMENT": "production",
-        "SECRET_KEY": "s" * 50,
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "orders.example.com",
+        "JWT_AUTHORITY": "https://users.example.com",
         "JWT_DEV_KEY_FILE": str(tmp_path / "key.pem"),
     }
     result = subprocess.run(

@@ -11,7 +11,9 @@ from orderservice.config import ConfigError, parse_database_url
 from orderservice.testing.live_service import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "orders.example.com"}
+STRONG_SECRET_KEY = secrets.token_urlsafe(50)
+PRODUCTION = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET_KEY, "ALLOWED_HOSTS": "orders.example.com"}
+USER_SERVICE = {"JWT_AUTHORITY": "https://users.example.com"}
 
 
 def test_the_default_sqlite_url_gets_settings_for_several_writing_workers():
@@ -85,13 +87,10 @@ def run_manage_check(*options, **environment):
     "environment, variable",
     [
         ({"ENVIRONMENT": "production", "ALLOWED_HOSTS": "orders.example.com"}, "SECRET_KEY"),
-        ({"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET_KEY}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
         ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
-        (
-            {"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.example", "LOG_SQL": "true"},
-            "LOG_SQL",
-        ),
+        ({**PRODUCTION, **USER_SERVICE, "LOG_SQL": "true"}, "LOG_SQL"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"THROTTLE_RATE": "lots"}, "THROTTLE_RATE"),
         ({"REDIS_URL": "memcached://127.0.0.1:11211"}, "REDIS_URL"),
@@ -141,12 +140,7 @@ def test_gunicorn_without_environment_runs_production_settings_and_stops_without
 
 
 def test_production_starts_with_its_required_variables():
-    result = run_manage_check(
-        ENVIRONMENT="production",
-        SECRET_KEY="x" * 50,
-        ALLOWED_HOSTS="orders.example.com",
-        DATABASE_URL="sqlite:///:memory:",
-    )
+    result = run_manage_check(**PRODUCTION, **USER_SERVICE, DATABASE_URL="sqlite:///:memory:")
     assert result.returncode == 0, result.stderr
 
 
@@ -155,10 +149,67 @@ def test_check_deploy_is_clean_under_production_settings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="orders.example.com",
+        **PRODUCTION,
+        **USER_SERVICE,
         DATABASE_URL="sqlite:///:memory:",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+WEAK_KEY = (
+    "configuration error: SECRET_KEY is too weak for ENVIRONMENT=production: it needs at least 50 characters, "
+    "5 of them different, and not the 'django-insecure-' prefix "
+    "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+)
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        "x" * 50,  # long, but 1 character
+        "abcd" * 20,  # 4 different characters
+        secrets.token_urlsafe(30),  # 40 characters
+        "django-insecure-" + secrets.token_urlsafe(50),  # Django's own development prefix
+    ],
+)
+def test_production_refuses_a_secret_key_djangos_deploy_check_calls_weak(secret_key):
+    result = run_manage_check(**{**PRODUCTION, "SECRET_KEY": secret_key}, **USER_SERVICE)
+    assert (result.returncode, result.stderr, result.stdout) == (1, WEAK_KEY + "\n", "")
+
+
+def test_production_refuses_to_start_without_naming_its_user_service():
+    result = run_manage_check(**PRODUCTION, DATABASE_URL="sqlite:///:memory:")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "configuration error: JWT_JWKS_URL (or JWT_AUTHORITY) is required when ENVIRONMENT=production: "
+        "the User Service's JWKS URL (or its base URL)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "variable, value, takes",
+    [
+        ("GUNICORN_TIMEOUT", "5s", "a whole number of seconds, at least 0"),
+        ("GUNICORN_GRACEFUL_TIMEOUT", "soon", "a whole number of seconds, at least 0"),
+        ("GUNICORN_KEEPALIVE", "-1", "a whole number of seconds, at least 0"),
+        ("GUNICORN_THREADS", "0", "a whole number, at least 1"),
+        ("WEB_CONCURRENCY", "0", "a whole number, at least 1"),  # gunicorn would start with no worker at all
+        ("PORT", "http", "a whole number from 1 to 65535"),
+        ("PORT", "65536", "a whole number from 1 to 65535"),
+    ],
+)
+def test_a_gunicorn_variable_that_cannot_be_read_stops_it_with_one_line_naming_it(variable, value, takes):
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        **PRODUCTION,
+        **USER_SERVICE,
+        "HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+        variable: value,
+    }
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "orderservice.wsgi:application"]
+    result = subprocess.run(gunicorn, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"configuration error: {variable} must be {takes}, not {value!r}\n"

@@ -25,6 +25,7 @@ from orderservice.testing.live_service import (
     service_environment,
 )
 from orderservice.testing.tcp_proxy import TcpProxy
+from orderservice.tests.test_database_outage import through
 from orderservice.tests.test_metrics import sample
 
 BROKER_PORT = int(re.search(r":(\d+)/", BROKER_URL).group(1))
@@ -255,3 +256,49 @@ def test_the_relay_reports_its_metrics_and_stops_cleanly_on_sigterm(live, tmp_pa
     assert relay.stop(signal.SIGTERM) == 0
     assert time.monotonic() - began < 5
     assert relay.published() == 10 and "Traceback" not in relay.log()
+
+
+def relay_failures(relay: RelayProcess) -> list[dict]:
+    """The relay's `events.relay_failed` lines so far (it logs JSON lines here)."""
+    lines = [json.loads(line) for line in relay.log().splitlines() if line.startswith("{")]
+    return [line for line in lines if line["event"] == "events.relay_failed"]
+
+
+@pytest.mark.skipif(on_sqlite(), reason="SQLite has no connection to cut: its database is a file")
+def test_the_relay_goes_on_within_seconds_of_the_database_coming_back_and_backs_off_afresh(live, tmp_path):
+    environment, consumer = live
+    postgres_port = int(re.search(r":(\d+)/", environment["DATABASE_URL"]).group(1))
+    proxy = TcpProxy(("127.0.0.1", postgres_port))
+    relay = RelayProcess(
+        {**environment, "DATABASE_URL": through(proxy, environment["DATABASE_URL"]), "LOG_FORMAT": "json"}, tmp_path
+    )
+    try:
+        fill_backlog(environment, 2, subjects=2)
+        assert len(wait_for(consumer, 2)) == 2
+
+        proxy.cut()
+        deadline = time.monotonic() + 30
+        while [line["retry_in_seconds"] for line in relay_failures(relay)] != [1.0, 2.0, 4.0, 8.0]:
+            assert time.monotonic() < deadline, relay.log()
+            time.sleep(0.1)
+        fill_backlog(environment, 2, subjects=2)  # straight to the database, past the cut
+        proxy.restore()
+        back = time.monotonic()
+        assert len({message.id for message in wait_for(consumer, 4, seconds=30)}) == 4
+        caught_up = time.monotonic() - back
+
+        failed_before = len(relay_failures(relay))
+        proxy.cut()  # a second outage backs off from 1 s again
+        while len(relay_failures(relay)) == failed_before:
+            assert time.monotonic() < back + 60, relay.log()
+            time.sleep(0.1)
+        second_outage = relay_failures(relay)[failed_before]
+    finally:
+        relay.stop()
+        proxy.cut()
+
+    print(f"\n[postgresql] database back after an 8 s pause had begun: events published {caught_up:.1f} s later")
+    assert caught_up < 4  # not the rest of the 8 s pause
+    assert second_outage["retry_in_seconds"] == 1.0
+    assert second_outage["error"].startswith("OperationalError: ") and "\n" not in second_outage["error"]
+    assert "Traceback" not in relay.log()

@@ -68,7 +68,7 @@ def test_an_order_writes_its_events_naming_who_and_which_request(api_client):
         ("product.stock_changed", f"products/{lamp.pk}"),
     ]
     assert {(event.actor, event.request_id, event.published_at) for event in written} == {
-        ("test-user", "req-order-7", None)
+        ("token:test-user", "req-order-7", None)
     }
     assert written[0].data == {
         "order_id": order["id"],
@@ -372,7 +372,7 @@ def test_staff_read_the_events_and_filter_them_by_type_subject_actor_and_request
     for query, expected in [
         ("?type=order.status_changed", {"order.status_changed"}),
         (f"?subject=orders/{order.pk}", {"order.created", "order.status_changed"}),
-        ("?actor=test-user", {"order.status_changed"}),  # place_order acts as "system"
+        ("?actor=token:test-user", {"order.status_changed"}),  # place_order acts as "system"
         ("?q=req-audit-1", {"order.status_changed"}),
     ]:
         page = admin_client.get(f"/admin/orderservice/outboxevent/{query}")

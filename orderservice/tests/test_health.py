@@ -2,6 +2,7 @@
 not; liveness (/health) never touches them."""
 
 import json
+import logging
 import time
 
 import psycopg
@@ -47,13 +48,17 @@ def test_ready_checks_a_configured_redis_cache(anonymous_client):
 
 
 @pytest.mark.django_db
-def test_not_ready_while_the_configured_cache_is_unreachable(anonymous_client):
+def test_not_ready_while_the_configured_cache_is_unreachable(anonymous_client, caplog):
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
-    with override_settings(CACHE_URL=nowhere, CACHES=redis_cache(nowhere)):
+    with override_settings(CACHE_URL=nowhere, CACHES=redis_cache(nowhere)), caplog.at_level(logging.INFO):
         response = anonymous_client.get("/health/ready")
         assert anonymous_client.get("/health").status_code == 200  # alive all the same
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "checks": {"database": "ok", "cache": "unavailable"}}
+    [line] = [record for record in caplog.records if record.levelno >= logging.WARNING]  # no ERROR for the 503
+    assert (line.name, line.levelname, line.exc_info) == ("orderservice.health", "WARNING", None)
+    assert line.getMessage().startswith("readiness: cache unavailable: ConnectionError: ")
+    assert "\n" not in line.getMessage()
 
 
 def set_connections_allowed(database_url: str, allowed: bool) -> None:
@@ -79,9 +84,17 @@ def test_readiness_follows_the_database_going_away_and_coming_back(jwks_server):
             assert readiness(service) == (200, {"status": "ready", "checks": {"database": "ok"}})
 
             set_connections_allowed(database_url, False)
+            logged_before = len(service.logs().splitlines())
             for _ in range(4):  # whichever worker answers, with or without a connection open before
                 assert readiness(service) == (503, {"status": "unavailable", "checks": {"database": "unavailable"}})
             assert get(service.url, "/health")[0] == 200
+            time.sleep(0.2)  # a request's lines are written once it is answered
+            logged = [json.loads(line) for line in service.logs().splitlines()[logged_before:]]
+            # One warning line per failed check, its reason on that line: no traceback, no error line beside it.
+            assert [(line["level"], line["logger"]) for line in logged] == [("warning", "orderservice.health")] * 4
+            for line in logged:
+                assert line["event"].startswith("readiness: database unavailable: OperationalError: ")
+                assert "\n" not in line["event"] and "exception" not in line
 
             set_connections_allowed(database_url, True)
             deadline = time.monotonic() + 10

@@ -3,6 +3,7 @@
 The service runs as deployed (gunicorn, two workers, JSON logs); the tests read what it wrote."""
 
 import json
+import logging
 import re
 import time
 
@@ -28,6 +29,24 @@ def test_a_missing_or_unusable_request_id_is_replaced_by_a_new_one(anonymous_cli
     first = anonymous_client.get("/health", **headers)["X-Request-ID"]
     second = anonymous_client.get("/health", **headers)["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", first) and first != second
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/products", "/health", "/admin/login/"])
+def test_a_disallowed_host_is_a_400_logged_as_one_warning_line_without_a_traceback(
+    anonymous_client, settings, caplog, path
+):
+    settings.ALLOWED_HOSTS = ["orders.example.com"]
+    with caplog.at_level(logging.INFO):
+        response = anonymous_client.get(path, HTTP_HOST="scanner.example")
+    assert response.status_code == 400
+    logged = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [(record.name, record.levelname, record.exc_info) for record in logged] == [
+        ("django.security.DisallowedHost", "WARNING", None)
+    ]
+    assert logged[0].getMessage() == (
+        "Invalid HTTP_HOST header: 'scanner.example'. You may need to add 'scanner.example' to ALLOWED_HOSTS."
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import Order
+from orderservice.testing.api import assert_invalid
 from orderservice.testing.factories import CustomerFactory, ProductFactory, place_order
 from products.models import Product
 
@@ -142,3 +143,31 @@ def test_a_cursor_not_made_here_is_a_400(api_client, cursor):
     response = api_client.get(f"/api/orders?cursor={cursor}")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["cursor"]
+
+
+ORDERINGS = {
+    "/api/customers": "last_name, first_name, email, created_at, id",
+    "/api/products": "name, price, stock_quantity, created_at, id",
+    "/api/v1/orders": "order_date, total_amount, created_at, id",
+    "/api/customers/{customer}/orders": "order_date, total_amount, created_at, id",
+}
+
+
+@pytest.mark.parametrize("path", ORDERINGS)
+@pytest.mark.parametrize(
+    ("ordering", "named"), [("description", "'description'"), ("-id,nope", "'nope'"), ("--id", "'--id'")]
+)
+def test_an_ordering_the_list_cannot_use_is_a_400_naming_the_allowed_ones(api_client, path, ordering, named):
+    customer = CustomerFactory()
+    place_order(customer)
+    response = api_client.get(path.format(customer=customer.pk), {"ordering": ordering, "limit": 5})
+    assert_invalid(
+        response, "ordering", f"Cannot order by {named}; use one of {ORDERINGS[path]} (prefix - for descending)."
+    )
+
+
+def test_a_products_stock_movements_take_no_ordering_and_ignore_one(api_client):
+    product = ProductFactory(stock_quantity=3)
+    response = api_client.get(f"/api/products/{product.pk}/stock-movements?ordering=nope")
+    assert response.status_code == 200
+    assert len(response.json()) == 1

@@ -2,6 +2,7 @@
 collectstatic, then two gunicorn instances (`gunicorn -c gunicorn.conf.py …`) on one database, behind a
 TLS-terminating proxy (played here by the X-Forwarded-Proto header, which gunicorn trusts from loopback)."""
 
+import http.client
 import json
 import secrets
 import subprocess
@@ -10,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -137,6 +139,55 @@ def test_production_answers_over_tls_only_with_security_headers_and_its_own_stat
     assert get(instance.url, "/metrics", BEHIND_TLS)[0] == 404  # not public unless configured
     status, _, body = get(instance.url, "/static/admin/css/base.css", BEHIND_TLS)
     assert status == 200 and "body" in body
+
+
+def send_chunked(url: str, path: str, token: str, chunks: list[bytes]) -> tuple[int, dict]:
+    """A POST whose body goes as `Transfer-Encoding: chunked`, without Content-Length; (status, JSON answer)."""
+    connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=60)
+    try:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **BEHIND_TLS}
+        connection.request("POST", path, body=iter(chunks), headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_is_read(production, jwks_server):
+    _, _, (instance, _) = production
+    token = jwks_server.token(subject="chunked-client")
+    body = json.dumps({"first_name": "Chunk", "last_name": "Ed", "email": "chunked@example.com"}).encode()
+
+    status, customer = send_chunked(instance.url, "/api/customers", token, [body[:10], body[10:25], body[25:]])
+
+    assert status == 201
+    assert (customer["first_name"], customer["last_name"], customer["email"]) == ("Chunk", "Ed", "chunked@example.com")
+
+
+def test_a_chunked_body_over_the_limit_is_the_413_a_declared_one_gets_and_changes_nothing(production, jwks_server):
+    database_url, _, (instance, _) = production
+    token = jwks_server.token(subject="chunked-client")
+    padding = "x" * 1_048_576  # MAX_REQUEST_BODY_BYTES: the body around it is larger
+    body = json.dumps({"first_name": "Big", "last_name": "Body", "email": "big@example.com", "address": padding})
+
+    status, problem = send_chunked(
+        instance.url, "/api/customers", token, [body.encode()[i : i + 65536] for i in range(0, len(body), 65536)]
+    )
+    declared = call(instance.url, "POST", "/api/customers", token, json.loads(body), BEHIND_TLS)
+
+    expected = {
+        "type": "about:blank",
+        "title": "Content Too Large",
+        "status": 413,
+        "detail": "The request body is larger than 1048576 bytes",
+        "instance": "/api/customers",
+    }
+    assert (status, problem) == (413, expected)
+    assert declared == (413, expected)
+    with psycopg.connect(database_url) as database:
+        assert database.execute(
+            "SELECT count(*) FROM customers_customer WHERE email = 'big@example.com'"
+        ).fetchone() == (0,)
 
 
 def test_production_logs_are_json(production):

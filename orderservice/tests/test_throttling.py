@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from orderservice.testing.live_service import Gunicorn, get, live_database, manage, service_environment
+from orderservice.testing.live_service import Gunicorn, call, get, live_database, manage, service_environment
 
 LIMIT = 10
 RATE = f"{LIMIT}/day"  # a window that a test run all but never straddles
+PERSON = {"first_name": "Pat", "last_name": "Probe"}
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -46,3 +47,23 @@ def test_the_rate_holds_for_the_sum_of_two_workers(throttled_service, jwks_serve
 
     other = {"Authorization": f"Bearer {jwks_server.token(subject=f'calm-{uuid.uuid4().hex[:8]}')}"}
     assert get(throttled_service.url, "/api/products", other)[0] == 200  # the limit is per caller
+
+
+def test_probing_which_email_addresses_are_taken_is_limited_by_the_callers_rate(throttled_service, jwks_server):
+    """The answer to a duplicate email says the address is taken (docs/authorization.md): a token with
+    customers:write, or a customer creating itself, may ask it, LIMIT times per window like any other request."""
+    run = uuid.uuid4().hex[:8]
+    taken = f"taken-{run}@example.com"
+    staff = jwks_server.token(subject=f"staff-{run}")
+    assert call(throttled_service.url, "POST", "/api/customers", staff, {**PERSON, "email": taken})[0] == 201
+    clerk = jwks_server.token(subject=f"clerk-{run}", roles=None, scope="customers:write")
+    shopper = jwks_server.token(subject=f"shopper-{run}", roles=None)  # a customer, creating itself
+
+    for prober in (clerk, shopper):
+        answers = [
+            call(throttled_service.url, "POST", "/api/customers", prober, {**PERSON, "email": taken.upper()})
+            for _ in range(LIMIT + 2)
+        ]
+        assert [status for status, _ in answers] == [400] * LIMIT + [429] * 2
+        assert answers[0][1]["detail"] == "Customer with this email already exists"
+        assert answers[-1][1]["detail"].startswith("Request was throttled")  # says nothing about the address

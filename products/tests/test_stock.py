@@ -15,7 +15,7 @@ from orderservice.testing.ledger import assert_ledger_adds_up, last_movement_id,
 from orderservice.testing.state import database_state, stock_of
 from products.models import MAX_STOCK, Product, StockMovement
 from products.services import product_create, product_update
-from products.stock import product_adjust_stock
+from products.stock import check_ledger, product_adjust_stock, stock_reconcile
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_a_movement_names_the_actor_and_the_request_it_came_from():
     product = ProductFactory(stock_quantity=10)
     with structlog.contextvars.bound_contextvars(request_id="req-1", subject="alice"):
         movement = product_adjust_stock(product_id=product.pk, change=1)
-    assert (movement.actor, movement.request_id) == ("alice", "req-1")
+    assert (movement.actor, movement.request_id) == ("token:alice", "req-1")
     assert product_adjust_stock(product_id=product.pk, change=1).actor == "system"
 
 
@@ -136,6 +136,58 @@ def test_check_stock_counts_the_products_it_checked(capsys):
     ProductFactory(stock_quantity=0)
     call_command("check_stock")
     assert capsys.readouterr().out == "2 products checked: stock_quantity = Σ movements for every one.\n"
+
+
+def drift_by_sql(product: Product, stock_quantity: int) -> None:
+    """Write a product's stock as a manual fix in the database would: behind the service and its ledger."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE products_product SET stock_quantity = %s WHERE id = %s", [stock_quantity, product.pk])
+
+
+def test_check_stock_repair_records_each_drift_as_a_reconciliation_and_then_check_stock_passes(capsys):
+    ProductFactory(stock_quantity=5)
+    desk, lamp = ProductFactory(name="Desk", stock_quantity=5), ProductFactory(name="Lamp", stock_quantity=2)
+    drift_by_sql(desk, 8)
+    drift_by_sql(lamp, 0)
+
+    call_command("check_stock", "--repair")
+
+    desk_movement, lamp_movement = StockMovement.objects.filter(reason="reconciliation").order_by("product_id")
+    assert capsys.readouterr().out == (
+        f"product {desk.pk} 'Desk': stock_quantity 8, movements add up to 5 (drift +3)\n"
+        f"product {lamp.pk} 'Lamp': stock_quantity 0, movements add up to 2 (drift -2)\n"
+        f"product {desk.pk}: recorded movement {desk_movement.pk}, reconciliation +3, stock 8\n"
+        f"product {lamp.pk}: recorded movement {lamp_movement.pk}, reconciliation -2, stock 0\n"
+        "3 products checked: stock_quantity = Σ movements for every one.\n"
+    )
+    assert (desk_movement.change, desk_movement.stock_after, desk_movement.actor, desk_movement.note) == (
+        3,
+        8,
+        "system",
+        "stock_quantity 8 but the movements added up to 5: the difference, made outside the service, recorded",
+    )
+    assert (lamp_movement.change, lamp_movement.stock_after) == (-2, 0)
+    assert (stock_of(desk), stock_of(lamp)) == (8, 0)  # the stock is taken as it is
+    call_command("check_stock")  # exits 0
+    assert capsys.readouterr().out == "3 products checked: stock_quantity = Σ movements for every one.\n"
+    assert_ledger_adds_up()
+
+
+def test_stock_reconcile_touches_only_the_products_named_and_writes_nothing_where_nothing_drifted():
+    desk, lamp = ProductFactory(name="Desk", stock_quantity=5), ProductFactory(name="Lamp", stock_quantity=2)
+    drift_by_sql(desk, 9)
+    drift_by_sql(lamp, 1)
+
+    [movement] = stock_reconcile(product_ids=[desk.pk], actor="admin:alice")
+
+    assert (movement.product_id, movement.change, movement.reason, movement.actor) == (
+        desk.pk,
+        4,
+        "reconciliation",
+        "admin:alice",
+    )
+    assert stock_reconcile(product_ids=[desk.pk]) == []
+    assert [(product_id, stock - ledger) for product_id, _, stock, ledger in check_ledger().drifted] == [(lamp.pk, -1)]
 
 
 def test_loading_the_seed_records_its_stock_and_reloading_it_records_the_difference():

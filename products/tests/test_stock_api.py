@@ -1,9 +1,10 @@
 """The stock ledger over the API: POST /api/products/{id}/stock-adjustments, GET …/stock-movements, and the
-movement every stock-changing request writes, with its actor (the token's subject) and request id."""
+movement every stock-changing request writes, with its actor (token:<the token's subject>) and request id."""
 
 import pytest
 from rest_framework.test import APIClient
 
+from orderservice.models import OutboxEvent
 from orderservice.testing.api import assert_invalid, assert_problem, iso
 from orderservice.testing.factories import CustomerFactory, ProductFactory
 from orderservice.testing.ledger import assert_ledger_adds_up, last_movement_id, movements_since
@@ -26,6 +27,20 @@ def adjust(client, product_id, body, **headers):
     return client.post(f"/api/products/{product_id}/stock-adjustments", body, format="json", **headers)
 
 
+@pytest.mark.parametrize("subject", ["system", "admin:admin", "migration", "token:alice"])
+def test_no_token_can_pose_as_the_system_or_a_staff_user(jwks_server, subject):
+    product = ProductFactory(stock_quantity=10)
+    poser = APIClient()
+    poser.credentials(HTTP_AUTHORIZATION=f"Bearer {jwks_server.token(subject, roles=None, scope='catalog:write')}")
+
+    response = adjust(poser, product.pk, {"change": 1})
+
+    assert (response.status_code, response.json()["actor"]) == (201, f"token:{subject}")
+    assert StockMovement.objects.get(pk=response.json()["id"]).actor == f"token:{subject}"
+    event = OutboxEvent.objects.filter(type="product.stock_changed", subject=f"products/{product.pk}").first()
+    assert (event.data["movement_id"], event.actor) == (response.json()["id"], f"token:{subject}")
+
+
 def test_an_adjustment_answers_201_with_its_movement(staff, logged_events, committed):
     product = ProductFactory(stock_quantity=10)
     with committed():
@@ -39,7 +54,7 @@ def test_an_adjustment_answers_201_with_its_movement(staff, logged_events, commi
         "stock_after": 8,
         "reason": "adjustment",
         "order_id": None,
-        "actor": SUBJECT,
+        "actor": f"token:{SUBJECT}",
         "request_id": "req-42",
         "note": "breakage",
         "created_at": iso(movement.created_at),
@@ -174,18 +189,18 @@ def test_every_stock_change_through_the_api_writes_one_movement_per_product_with
         return {"product_id": product, "change": change, "reason": reason, "order_id": order, "actor": actor}
 
     assert movements_since(last) == [
-        moved(lamp, 5, "initial", SUBJECT),
-        moved(desk, 0, "initial", SUBJECT),
-        moved(lamp, 4, "set", SUBJECT),
-        moved(desk, 4, "set", SUBJECT),
-        moved(lamp, -3, "order.created", "clerk", cancelled),
-        moved(desk, -1, "order.created", "clerk", cancelled),
-        moved(lamp, -3, "order.created", "clerk", deleted),
-        moved(desk, -1, "order.created", "clerk", deleted),
-        moved(lamp, 3, "order.cancelled", "clerk", cancelled),
-        moved(desk, 1, "order.cancelled", "clerk", cancelled),
-        moved(lamp, 3, "order.deleted", "clerk", deleted),
-        moved(desk, 1, "order.deleted", "clerk", deleted),
+        moved(lamp, 5, "initial", f"token:{SUBJECT}"),
+        moved(desk, 0, "initial", f"token:{SUBJECT}"),
+        moved(lamp, 4, "set", f"token:{SUBJECT}"),
+        moved(desk, 4, "set", f"token:{SUBJECT}"),
+        moved(lamp, -3, "order.created", "token:clerk", cancelled),
+        moved(desk, -1, "order.created", "token:clerk", cancelled),
+        moved(lamp, -3, "order.created", "token:clerk", deleted),
+        moved(desk, -1, "order.created", "token:clerk", deleted),
+        moved(lamp, 3, "order.cancelled", "token:clerk", cancelled),
+        moved(desk, 1, "order.cancelled", "token:clerk", cancelled),
+        moved(lamp, 3, "order.deleted", "token:clerk", deleted),
+        moved(desk, 1, "order.deleted", "token:clerk", deleted),
     ]
     assert_ledger_adds_up()
 
