@@ -10,7 +10,7 @@ from orderservice.domain.money import largest_amount
 
 from . import services
 from .models import DELETE_REFUSED_MESSAGE, MAX_STOCK, Product, StockMovement
-from .stock import product_adjust_stock
+from .stock import product_adjust_stock, stock_reconcile
 
 # At or below this many units a product needs restocking: what the "low or out of stock" filter shows.
 LOW_STOCK = 10
@@ -73,7 +73,7 @@ class ProductAdmin(RulesAdmin):
     list_display = ["name", "sku_code", "price", "stock_quantity", "is_active", "category"]
     search_fields = ["name", "sku"]
     list_filter = ["category", "is_active", StockLevelFilter]
-    actions = ["activate", "deactivate"]
+    actions = ["activate", "deactivate", "reconcile_stock"]
     delete_refused_message = DELETE_REFUSED_MESSAGE
     inlines = [StockMovementInline]
 
@@ -110,6 +110,23 @@ class ProductAdmin(RulesAdmin):
     @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, False)
+
+    @admin.action(description="Reconcile the stock ledger of selected products", permissions=["change"])
+    def reconcile_stock(self, request, queryset):
+        """What `manage.py check_stock --repair` does, for the selected products: a drift between the stock and
+        its ledger is recorded as one `reconciliation` movement each (the stock itself is not changed)."""
+        movements = stock_reconcile(product_ids=list(queryset.values_list("pk", flat=True)))
+        names = dict(Product.objects.filter(pk__in=[m.product_id for m in movements]).values_list("pk", "name"))
+        for movement in movements:
+            self.log_change(request, movement.product, f"Stock ledger reconciled ({movement.change:+d}).")
+        recorded = ", ".join(f"{names[m.product_id]} ({m.change:+d})" for m in movements)
+        already = queryset.count() - len(movements)
+        self.message_user(
+            request,
+            (f"Ledger reconciled for {len(movements)} product(s): {recorded}" if movements else "No ledger drifted")
+            + (f"; {already} already added up." if already else "."),
+            messages.SUCCESS,
+        )
 
     def _set_active(self, request, queryset, active: bool) -> None:
         state = "active" if active else "inactive"

@@ -302,3 +302,31 @@ def test_bulk_delete_refuses_the_lot_when_one_product_was_ordered(admin_client):
     )
     assert error_messages(response) == ["Cannot delete product with existing order items"]
     assert Product.objects.count() == 2
+
+
+# --- Repairing a drift between the stock and its ledger -------------------------------------------------------
+
+
+def test_reconciling_selected_products_records_each_drift_so_the_ledger_adds_up(admin_client, admin_user):
+    drifted, fine, other_drift = ProductFactory(name="Lamp"), ProductFactory(name="Desk"), ProductFactory()
+    # Drifts as a hand-made SQL fix would leave them: the stock changed, the ledger not.
+    Product.objects.filter(pk=drifted.pk).update(stock_quantity=drifted.stock_quantity + 3)
+    Product.objects.filter(pk=other_drift.pk).update(stock_quantity=other_drift.stock_quantity + 1)
+
+    response = run_action(admin_client, "reconcile_stock", [drifted, fine])
+
+    assert shown_messages(response) == ["Ledger reconciled for 1 product(s): Lamp (+3); 1 already added up."]
+    movement = StockMovement.objects.filter(product=drifted).order_by("-pk").first()
+    assert (movement.reason, movement.change, movement.actor) == ("reconciliation", 3, f"admin:{admin_user.username}")
+    assert movement.stock_after == drifted.stock_quantity + 3
+    assert not StockMovement.objects.filter(product=other_drift, reason="reconciliation").exists()  # not selected
+    Product.objects.filter(pk=other_drift.pk).update(stock_quantity=other_drift.stock_quantity)
+    assert_ledger_adds_up()
+
+
+def test_reconciling_products_whose_ledger_adds_up_records_nothing(admin_client):
+    products = [ProductFactory(), ProductFactory()]
+    before = StockMovement.objects.count()
+    response = run_action(admin_client, "reconcile_stock", products)
+    assert shown_messages(response) == ["No ledger drifted; 2 already added up."]
+    assert StockMovement.objects.count() == before
