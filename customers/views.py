@@ -70,7 +70,7 @@ class CustomerViewSet(ResourceViewSet):
         if Customer.objects.filter(user_id=self.request.user.id).exists():
             raise AlreadyACustomer()
         try:
-            return services.customer_create(**serializer.validated_data, user_id=self.request.user.id)
+            return services.customer_create(**serializer.validated_data, user_id=str(self.request.user.id))
         except ValueTaken as refusal:
             if "user_id" in refusal.taken:  # a twin request linked it first
                 raise AlreadyACustomer() from None

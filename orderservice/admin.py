@@ -92,7 +92,7 @@ class RulesAdmin(admin.ModelAdmin):
         except RuleViolation as refusal:  # e.g. a row referring to it appeared after the confirmation page
             return self.refuse(request, refusal.message, self.change_url(object_id))
 
-    def response_action(self, request, queryset):
+    def response_action(self, request, queryset):  # type: ignore[override]  # django-stubs has Django 6's signature
         # One transaction per action, so a bulk delete refused half-way deletes nothing and leaves no history.
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
@@ -147,7 +147,16 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["occurred_at", "type", "subject_link", "actor_link", "request_id", "published_at"]
     list_filter = ["type", ("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["request_id"]  # see get_search_results
-    fields = ["event_id", "type", "subject", "actor", "request_id", "occurred_at", "published_at", "data_shown"]
+    fields = (
+        "event_id",
+        "type",
+        "subject",
+        "actor",
+        "request_id",
+        "occurred_at",
+        "published_at",
+        "data_shown",
+    )
     readonly_fields = fields
     show_full_result_count = False  # one COUNT of the filtered rows per page, not a second of the whole table
     list_per_page = 50

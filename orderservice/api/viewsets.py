@@ -1,5 +1,8 @@
 """The base views the resources share: reads through the fast read path, and the one base viewset."""
 
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, NotFound
@@ -7,12 +10,17 @@ from rest_framework.response import Response
 
 from orderservice.api import conditional, read_path
 from orderservice.api.idempotency import idempotent
-from orderservice.api.pagination import FetchedFirstPage
+from orderservice.api.pagination import FetchedFirstPage, LinkHeaderPagination
 from orderservice.auth.permissions import DeclaredRules, missing, note_outside_own_objects, token_permissions
 from orderservice.domain.limits import as_id
 
+if TYPE_CHECKING:  # what the mixin uses of the view it is mixed into
+    from rest_framework.generics import GenericAPIView as _GenericView
+else:
+    _GenericView = object
 
-class FastReadMixin(DeclaredRules):
+
+class FastReadMixin(DeclaredRules, _GenericView):
     """GETs answered through the fast read path (orderservice.api.read_path): the same JSON as the
     serializer's, from plain rows. Filters, search, ordering and pagination work on those rows unchanged.
     One object's 200 or 201 carries its ETag, and a GET whose If-None-Match matches it is a 304
@@ -35,8 +43,10 @@ class FastReadMixin(DeclaredRules):
         elif queryset.query.has_filters():  # e.g. one customer's orders
             page = self.paginate_queryset(read_path.rows(serializer_class, queryset))
         else:  # the plain first page, the most asked for: filters, search and ordering would change nothing
-            ordering = self.paginator.get_ordering(request, queryset, self)
-            limit = self.paginator.get_page_size(request) + 1  # one more tells whether a next page exists
+            paginator = self.paginator
+            assert isinstance(paginator, LinkHeaderPagination)  # every list pages by keyset (settings.REST_FRAMEWORK)
+            ordering = paginator.get_ordering(request, queryset, self)
+            limit = paginator.get_page_size(request) + 1  # one more tells whether a next page exists
             rows = read_path.first_page(serializer_class, queryset, ordering, limit, shape=type(self))
             page = self.paginate_queryset(FetchedFirstPage(rows, ordering))
         return self.get_paginated_response(read_path.represent(serializer_class, page))
@@ -64,12 +74,19 @@ class FastReadMixin(DeclaredRules):
         if self.acting_as_customer:
             object_id = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
             pk = as_id(object_id)
-            if pk is not None and self.may_see_every_object() and self.queryset.filter(pk=pk).exists():
+            permission = self.required_permission.get(self.action)
+            model = self.get_queryset().model
+            if (
+                pk is not None
+                and permission
+                and self.may_see_every_object()
+                and model._default_manager.filter(pk=pk).exists()
+            ):
                 # A token that may read every object (orders:read) but not change it: the object is not hidden
                 # from it, so the answer names the permission the write needs rather than pretending it is gone.
-                return missing(self.request, self.required_permission[self.action])
+                return missing(self.request, permission)
             note_outside_own_objects(self.request, object_id)
-        return NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} not found")
+        return NotFound(f"{str(self.get_queryset().model._meta.verbose_name).capitalize()} not found")
 
     def may_see_every_object(self) -> bool:
         """The caller holds the permission to read any of this resource's objects (its `retrieve` permission)."""
@@ -97,7 +114,7 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             written = self.perform_update(serializer)
-        except self.queryset.model.DoesNotExist:
+        except ObjectDoesNotExist:  # gone by the time the service locked it
             raise self.not_found() from None
         return Response(self.get_serializer(written).data)
 
@@ -106,7 +123,7 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
         instance = self.get_object()
         try:
             self.perform_destroy(instance)
-        except self.queryset.model.DoesNotExist:
+        except ObjectDoesNotExist:  # gone by the time the service locked it
             raise self.not_found() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
