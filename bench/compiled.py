@@ -3,13 +3,14 @@ request it serves. In-process, on a throwaway database (docs/decisions/0001-comp
 
     .venv/bin/python bench/compiled.py                       # SQLite in a temporary directory
     .venv/bin/python bench/compiled.py --database postgres   # a throwaway database on 127.0.0.1:5432
-    .venv/bin/python bench/compiled.py --repeat 3000 --requests 500
+    .venv/bin/python bench/compiled.py --rounds 2000
 
 For each shape: the median time of the compiled statement and of the ORM building, compiling and running the same
-query (or `bulk_create`/`update()`), taken in alternation so that a busy machine slows both alike; the saving per
-request (the shape's uses in that request times the difference); and the median time of the whole request through
-Django's test Client (middleware, a verified token, DRF, the JSON), without gunicorn or the network. A shape is
-worth keeping when its saving is at least --keep-above (10%) of its request's time on either database.
+query (or `bulk_create`/`update()`); the saving per request (the difference, times the shape's uses in that
+request); and the median time of the whole request through Django's test Client (middleware, a verified token, DRF,
+the JSON), without gunicorn or the network. Every round runs each request and each shape both ways once, so that a
+machine busy with other work slows them alike. A shape is worth keeping when its saving is at least --keep-above
+(10%) of its request's time on either database.
 """
 
 import argparse
@@ -26,8 +27,11 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 from run import fresh_database  # noqa: E402  (bench/run.py: a SQLite file, or a PostgreSQL database dropped after)
 
-ORDERS = 50  # as bench/run.py prepares them: 50 orders of 2 items, for 2 customers
-ORDER_BODY = {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 1}]}  # bench/run.py's POST
+# The seed (2 customers, 3 products) and orders of 2 items as bench/run.py places them, more than a page of them so
+# that the orders each POST adds leave the list's first page (100) the same size.
+ORDERS = 150
+LINES = [{"product_id": 2, "quantity": 1}, {"product_id": 3, "quantity": 1}]
+ORDER_BODY = {"customer_id": 1, "order_items": LINES}
 
 
 @dataclass
@@ -65,13 +69,13 @@ def rolled_back(prepare: Callable[[], object], run: Callable[[object], object]) 
     return measure
 
 
-def medians(candidates: dict[str, Callable[[], int]], repeat: int) -> dict[str, float]:
-    """Microseconds, the median of `repeat` runs of each, taken in turn."""
-    samples: dict[str, list[int]] = {name: [] for name in candidates}
+def medians(candidates: dict, rounds: int) -> dict:
+    """Microseconds, the median of `rounds` runs of each, taken in turn."""
+    samples: dict = {name: [] for name in candidates}
     for run in candidates.values():  # warm up: compiled once, connections open, caches filled
         for _ in range(20):
             run()
-    for _ in range(repeat):
+    for _ in range(rounds):
         for name, run in candidates.items():
             samples[name].append(run())
     return {name: statistics.median(values) / 1000 for name, values in samples.items()}
@@ -89,14 +93,12 @@ def prepare_data() -> int:
     Product.objects.update(stock_quantity=1_000_000_000)
     first = None
     for n in range(ORDERS):
-        order = services.order_create(
-            customer_id=1 + n % 2, lines=[services.OrderLine(2, 1), services.OrderLine(3, 1)], notes=None
-        )
+        order = services.order_create(customer_id=1 + n % 2, lines=[services.OrderLine(**line) for line in LINES])
         first = first or order.pk
     return first
 
 
-def requests(client, first_order: int, postgres: bool) -> tuple[dict, dict]:
+def requests(client, first_order: int, postgres: bool) -> dict[str, Callable[[], int]]:
     def get(path):
         def run():
             response = client.get(path)
@@ -108,20 +110,21 @@ def requests(client, first_order: int, postgres: bool) -> tuple[dict, dict]:
         response = client.post("/api/orders", ORDER_BODY, content_type="application/json")
         assert response.status_code == 201, response.content[:300]
 
-    reads = {
+    found = {
         "GET /api/products/1": get("/api/products/1"),
         "GET /api/products": get("/api/products"),
         f"GET /api/orders/{first_order}": get(f"/api/orders/{first_order}"),
         "GET /api/orders": get("/api/orders"),
+        "POST /api/orders": timed(post),
     }
     if postgres:  # the searched page is PostgreSQL's (SQLite pages DRF's own query)
-        reads["GET /api/products?search=laptop"] = get("/api/products?search=laptop")
-    return reads, {"POST /api/orders": timed(post)}  # the POSTs last: each adds an order to the lists
+        found["GET /api/products?search=laptop"] = get("/api/products?search=laptop")
+    return found
 
 
 def shapes(first_order: int, postgres: bool) -> list[Shape]:
     """Each compiled statement the read path and an order's write path run, beside the ORM doing the same."""
-    from django.db.models import Exists, F, Q
+    from django.db.models import Case, Exists, F, Q, Value, When
     from django.db.models.query import ValuesIterable
     from django.utils import timezone
 
@@ -132,7 +135,7 @@ def shapes(first_order: int, postgres: bool) -> list[Shape]:
     from orders.serializers import OrderItemSerializer, OrderSerializer
     from orderservice.api import read_path
     from orderservice.api.filters import SearchCondition
-    from orderservice.domain import statements
+    from orderservice.database import compiled
     from orderservice.events.outbox import Event
     from orderservice.models import OutboxEvent
     from products import stock
@@ -221,7 +224,7 @@ def shapes(first_order: int, postgres: bool) -> list[Shape]:
             )
         )
 
-    # The write path of bench/run.py's POST: one line, so one product locked, taken and moved.
+    # The write path of the POST above: two lines, so two products locked, taken and moved.
     def order():
         return [
             Order(
@@ -237,17 +240,23 @@ def shapes(first_order: int, postgres: bool) -> list[Shape]:
     an_order = Order.objects.get(pk=first_order)
 
     def items():
-        return [OrderItem(order=an_order, product_id=2, quantity=1, unit_price=10, total_price=10)]
+        return [
+            OrderItem(order=an_order, product_id=product_id, quantity=1, unit_price=10, total_price=10)
+            for product_id in (2, 3)
+        ]
 
     def movements():
         reason = StockReason.ORDER_CREATED
-        return [StockMovement(product_id=2, change=-1, order_id=first_order, stock_after=1, reason=reason)]
+        return [
+            StockMovement(product_id=product_id, change=-1, order_id=first_order, stock_after=1, reason=reason)
+            for product_id in (2, 3)
+        ]
 
     def events():
         event = Event("order.created", {"order_id": first_order, "order_number": "ORD-1"}, details={"lines": 1})
         return [
             OutboxEvent(type=event.type, subject=event.subject, data={**event.fields, **event.details}, actor="bench")
-            for _ in range(2)  # the order's order.created and its product's product.stock_changed
+            for _ in range(3)  # the order's order.created and its products' product.stock_changed
         ]
 
     for name, make in (("order", order), ("items", items), ("stock movements", movements), ("outbox events", events)):
@@ -257,7 +266,7 @@ def shapes(first_order: int, postgres: bool) -> list[Shape]:
                 f"insert: {name}",
                 "POST /api/orders",
                 1,
-                rolled_back(make, statements.insert),
+                rolled_back(make, compiled.insert),
                 rolled_back(make, lambda objs, model=model: model.objects.bulk_create(objs)),
             )
         )
@@ -266,7 +275,7 @@ def shapes(first_order: int, postgres: bool) -> list[Shape]:
         customer = Customer.objects.filter(pk=1)
         list(
             Product.objects.select_for_update(of=("self",))
-            .filter(pk__in=[2])
+            .filter(pk__in=[2, 3])
             .order_by("pk")
             .annotate(customer_exists=Exists(customer))
             .values_list("pk", "name", "price", "is_active", "stock_quantity", "customer_exists")
@@ -277,21 +286,25 @@ def shapes(first_order: int, postgres: bool) -> list[Shape]:
             "locked select: the products and whether the customer exists",
             "POST /api/orders",
             1,
-            rolled_back(lambda: None, lambda _: services._lock_products(1, [2])),
+            rolled_back(lambda: None, lambda _: services._lock_products(1, [2, 3])),
             rolled_back(lambda: None, lock_with_the_orm),
         )
     )
 
     def take_compiled(_):
-        values = {"now": statements.db_value(Product, "updated_at", timezone.now()), ("product", 0): 2}
-        values["quantity", 0] = 1
-        assert statements.update(("order-take-stock", 1), stock._take_stock_statement(1), values) == 1
+        using = compiled.write_alias(Product)
+        values = {"now": compiled.db_value(Product, "updated_at", timezone.now(), using)}
+        for index, product_id in enumerate((2, 3)):
+            values["product", index], values["quantity", index] = product_id, 1
+        take = compiled.update_statement(("order-take-stock", 2), using, stock._take_stock_statement(2))
+        assert take.changed(values) == 2
 
     def take_with_the_orm(_):
-        taken = Product.objects.filter(pk__in=[2], stock_quantity__gte=1).update(
-            stock_quantity=F("stock_quantity") - 1, updated_at=timezone.now()
+        taking = Case(When(pk=2, then=Value(1)), When(pk=3, then=Value(1)))
+        taken = Product.objects.filter(pk__in=[2, 3], stock_quantity__gte=taking).update(
+            stock_quantity=F("stock_quantity") - taking, updated_at=timezone.now()
         )
-        assert taken == 1
+        assert taken == 2
 
     found.append(
         Shape(
@@ -320,31 +333,38 @@ def measure(options) -> None:
     first_order = prepare_data()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {jwks.token(roles=['Admin'])}")
 
-    reads, writes = requests(client, first_order, postgres)
-    request_times = medians(reads, options.requests)
+    timed_requests = requests(client, first_order, postgres)
     found = shapes(first_order, postgres)
-    shape_times = {
-        shape.name: medians({"compiled": shape.compiled, "orm": shape.orm}, options.repeat) for shape in found
-    }
-    request_times.update(medians(writes, options.requests))
+    candidates = {("request", name): run for name, run in timed_requests.items()}
+    for shape in found:
+        candidates["compiled", shape.name], candidates["orm", shape.name] = shape.compiled, shape.orm
+    times = medians(candidates, options.rounds)
     jwks.stop()
+    request_times = {name: times["request", name] for name in timed_requests}
 
-    print(f"\n{connection.vendor}, {options.repeat} runs per shape and {options.requests} per request, medians\n")
+    print(f"\n{connection.vendor}, medians of {options.rounds} rounds (each request and each shape both ways)\n")
     print("| request | ms |\n|---|--:|")
     for request, microseconds in request_times.items():
         print(f"| `{request}` | {microseconds / 1000:.3f} |")
     print(
-        "\n| shape | request | compiled µs | ORM µs | saved per request µs | share of the request | keep |\n"
-        "|---|---|--:|--:|--:|--:|---|"
+        "\n| statement | request | compiled µs | ORM µs | saved per request µs | share of the request |\n"
+        "|---|---|--:|--:|--:|--:|"
     )
+    by_kind: dict[tuple[str, str], float] = {}  # (kind, request): µs saved
     for shape in found:
-        times = shape_times[shape.name]
-        saved = (times["orm"] - times["compiled"]) * shape.uses
+        compiled, orm = times["compiled", shape.name], times["orm", shape.name]
+        saved = (orm - compiled) * shape.uses
         share = saved / request_times[shape.request]
-        print(
-            f"| {shape.name} | `{shape.request}` | {times['compiled']:.1f} | {times['orm']:.1f} | {saved:.1f} "
-            f"| {share:.1%} | {'yes' if share >= options.keep_above else 'no'} |"
-        )
+        kind = shape.name.split(":")[0]
+        by_kind[kind, shape.request] = by_kind.get((kind, shape.request), 0) + saved
+        print(f"| {shape.name} | `{shape.request}` | {compiled:.1f} | {orm:.1f} | {saved:.1f} | {share:.1%} |")
+    print("\n| shape | request | saved per request µs | share of the request |\n|---|---|--:|--:|")
+    for (kind, request), saved in by_kind.items():
+        print(f"| {kind} | `{request}` | {saved:.1f} | {saved / request_times[request]:.1%} |")
+    print(f"\nWorth keeping here (at least {options.keep_above:.0%} of a request it serves):")
+    for kind in dict.fromkeys(kind for kind, _ in by_kind):
+        best = max(saved / request_times[request] for (other, request), saved in by_kind.items() if other == kind)
+        print(f"- {kind}: {'yes' if best >= options.keep_above else 'no'} (at most {best:.1%})")
 
 
 def close_connections() -> None:
@@ -356,8 +376,7 @@ def close_connections() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--repeat", type=int, default=2000, help="runs of each shape, compiled and ORM (median)")
-    parser.add_argument("--requests", type=int, default=400, help="runs of each request (median)")
+    parser.add_argument("--rounds", type=int, default=1000, help="runs of each request and shape (the median)")
     parser.add_argument("--keep-above", type=float, default=0.10, help="the share of its request a shape must save")
     options = parser.parse_args()
 

@@ -15,7 +15,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from customers.models import Customer
-from orderservice.domain import statements
+from orderservice.database import compiled
 from orderservice.domain.money import largest_amount, to_cents
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, business_event
@@ -162,7 +162,7 @@ def _write_order(
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
     stock.check_stock_for(products=products, quantities=quantities)  # before any write: a refusal writes nothing
 
-    [order] = statements.insert(
+    [order] = compiled.insert(
         [
             Order(
                 order_number=number,
@@ -178,7 +178,7 @@ def _write_order(
     )
     for item in items:
         item.order = order
-    statements.insert(items)
+    compiled.insert(items)
     created = Event(
         "order.created",
         {
@@ -208,7 +208,7 @@ def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict
     """Whether the customer exists, and the products among `product_ids` that exist, in one statement: row locks on
     PostgreSQL, in id order (SQLite's IMMEDIATE transaction already holds the write lock)."""
 
-    def build(slots: statements.Slots):
+    def build(slots: compiled.Slots):
         customer = Customer.objects.filter(pk=slots.number("customer"))
         return (
             Product.objects.select_for_update(of=("self",))
@@ -220,7 +220,9 @@ def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict
 
     values = {("product", index): product_id for index, product_id in enumerate(product_ids)}
     rows = (
-        statements.select(("order-lock-products", len(product_ids)), build, {"customer": customer_id, **values})
+        compiled.statement(("order-lock-products", len(product_ids)), compiled.write_alias(Product), build).rows(
+            {"customer": customer_id, **values}
+        )
         if product_ids
         else []
     )

@@ -17,7 +17,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from orderservice.domain import statements
+from orderservice.database import compiled
 from orderservice.domain.actors import SYSTEM, current_actor, current_request_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, record_events
@@ -33,7 +33,7 @@ def _record(movements: list[StockMovement], *, with_events: tuple[Event, ...] = 
     for movement in movements:
         movement.actor = movement.actor or actor
         movement.request_id, movement.created_at = request_id, now
-    statements.insert(movements)
+    compiled.insert(movements)
     record_events(
         [
             *with_events,
@@ -82,10 +82,12 @@ def order_take_stock(
     `products` were read under lock and passed `check_stock_for`, so what is left after the update is what was read
     minus what was taken; the condition is what keeps two orders from both taking the last units regardless.
     """
-    values = {"now": statements.db_value(Product, "updated_at", timezone.now())}
+    using = compiled.write_alias(Product)
+    values = {"now": compiled.db_value(Product, "updated_at", timezone.now(), using)}
     for index, product_id in enumerate(sorted(quantities)):
         values["product", index], values["quantity", index] = product_id, quantities[product_id]
-    taken = statements.update(("order-take-stock", len(quantities)), _take_stock_statement(len(quantities)), values)
+    shape = ("order-take-stock", len(quantities))
+    taken = compiled.update_statement(shape, using, _take_stock_statement(len(quantities))).changed(values)
     if taken != len(quantities):  # the stock changed since it was read: only if a lock was not held
         left = _stock_now(quantities)
         short = next(product_id for product_id in sorted(quantities) if left[product_id] < quantities[product_id])
@@ -107,9 +109,9 @@ def order_take_stock(
 
 def _take_stock_statement(count: int):
     """UPDATE the stock of `count` products, each taking its quantity only where `stock >= quantity` (compiled once
-    per count by orderservice.domain.statements)."""
+    per count and alias by orderservice.database.compiled)."""
 
-    def build(slots: statements.Slots):
+    def build(slots: compiled.Slots):
         ids = [slots.number(("product", index)) for index in range(count)]
         quantities = [slots.number(("quantity", index)) for index in range(count)]
         if count == 1:  # most orders: a plain value runs in a fraction of a CASE's time
