@@ -13,14 +13,14 @@ paths' JSON byte for byte.
 
 The hot reads (an object by id, rows by ids, a list's first page) are compiled once per shape and database alias,
 and run on the alias Django's routers choose, by orderservice/database/compiled.py (which lists the private ORM API
-it relies on). A searched list's page is read as one statement of its own (`_SearchedPage`, `_searched_page_sql`),
-run by the same module; it relies on this private ORM API (Django 5.2):
-- `QuerySet._iterable_class` and `ValuesIterable`;
-- on the query: `where` (`children`, `connector`, `negated`: a `.filter(SearchCondition(…))` is one
-  `Exact(condition, True)` among the top-level conditions), `clone()`, `clear_ordering(force=True)`,
-  `clear_limits()`, `low_mark`, `high_mark`, `order_by`, `selected`, `add_annotation(…)`, `combinator`,
-  `distinct`, `extra`, `get_meta()`, and the compiler's `select`.
-orderservice/tests/test_compiled.py pins each of them, and fails with its name if an upgrade changes it.
+it relies on). A searched list's page is one statement of its own (`_SearchedPage`, `_searched_page_sql`), run by the
+same module. Private ORM API it relies on (Django 5.2), each pinned by a seam test in
+orderservice/tests/test_compiled.py that fails with its name if an upgrade changes it: `QuerySet._iterable_class`
+and `ValuesIterable` (the rows of a `.values()` queryset); the query's `WhereNode.children`, `WhereNode.connector`
+and `WhereNode.negated` (a `.filter(SearchCondition(…))` is one `Exact(condition, True)` among the top-level
+conditions), `Query.clone`, `Query.clear_ordering`, `Query.clear_limits`, `Query.low_mark`, `Query.high_mark`,
+`Query.order_by`, `Query.selected`, `Query.add_annotation`, `Query.combinator`, `Query.distinct`, `Query.extra`,
+`Query.get_meta`; and the compiler's `SQLCompiler.select`.
 
 Writes still answer through the serializers themselves, except an order, which is read back like GET shows it.
 """

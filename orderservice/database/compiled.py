@@ -28,17 +28,17 @@ dropped first (a page size or a line count is part of a shape, and every `?limit
 choose). Written out rather than `functools.lru_cache`, which is shared by every thread and cannot key on the alias
 and shape while compiling from a closure.
 
-Private ORM API this module relies on (Django 5.2), each pinned by a test in orderservice/tests/test_compiled.py
+Private ORM API this module relies on (Django 5.2), each pinned by a seam test in orderservice/tests/test_compiled.py
 that fails with its name if an upgrade changes it:
-- `QuerySet.query`, `QuerySet._db`, `QuerySet._for_write`, `QuerySet._hints`;
-- `Query.get_compiler(using=…)`, `Query.selected` (a `.values()` query's column names, in the SQL's order),
-  `Query.select_for_update`, `Query.chain(UpdateQuery)`;
-- `UpdateQuery.add_update_values(…)`, `UpdateQuery.related_updates`;
-- `InsertQuery(model)`, `InsertQuery.insert_values(fields, objs)`, `Query.get_compiler(connection=…)`;
-- on a compiler: `as_sql()` (for an insert, a list of (sql, params): PostgreSQL sends several rows as one array
-  per column), `select`, `get_converters(expressions)`, `apply_converters(rows, converters)`, `connection`,
-  `returning_fields`, `count_active_tables()`;
-- `connection.in_atomic_block`.
+- the queryset: `QuerySet.query`, and what decides its alias: `QuerySet._db` (`.using()`), `QuerySet._for_write`
+  (`select_for_update`), `QuerySet._hints` (what a router is told);
+- the query: `Query.get_compiler` (`using=` an alias, or `connection=`), `Query.selected` (a `.values()` query's
+  column names, in the SQL's order), `Query.select_for_update`, `Query.chain` (to an UpdateQuery),
+  `UpdateQuery.add_update_values`, `UpdateQuery.related_updates`, `InsertQuery` and `InsertQuery.insert_values`;
+- the compiler: `SQLCompiler.as_sql` (an insert's: a list of (sql, params), PostgreSQL's several rows one array per
+  column), `SQLCompiler.select`, `SQLCompiler.get_converters`, `SQLCompiler.apply_converters`,
+  `SQLCompiler.connection`, `SQLInsertCompiler.returning_fields`, `SQLCompiler.count_active_tables`;
+- the connection: `BaseDatabaseWrapper.in_atomic_block`.
 """
 
 import threading
@@ -135,7 +135,7 @@ class Statement:
     converters: dict
     returns_rows: bool = True
 
-    def execute(self, values: Mapping | Sequence = ()) -> tuple[list[tuple], int]:
+    def execute(self, values: Mapping | Sequence = ()) -> tuple[list[Sequence[Any]], int]:
         """Run it with `values` (by slot name, or by position for slots named 0…n-1): the rows, converted as the
         ORM converts them, and the number of rows the database says it changed."""
         if self.slots is None:
@@ -152,7 +152,8 @@ class Statement:
             rows = list(self.compiler.apply_converters(rows, self.converters))
         return rows, count
 
-    def rows(self, values: Mapping | Sequence = ()) -> list[tuple]:
+    def rows(self, values: Mapping | Sequence = ()) -> list[Sequence[Any]]:
+        """The rows (tuples, or lists once converted), as `.values_list()` gives their values."""
         return self.execute(values)[0]
 
     def dicts(self, values: Mapping | Sequence = ()) -> list[dict[str, Any]]:
