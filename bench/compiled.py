@@ -4,6 +4,7 @@ request it serves. In-process, on a throwaway database (docs/decisions/0001-comp
     .venv/bin/python bench/compiled.py                       # SQLite in a temporary directory
     .venv/bin/python bench/compiled.py --database postgres   # a throwaway database on 127.0.0.1:5432
     .venv/bin/python bench/compiled.py --rounds 2000
+    .venv/bin/python bench/compiled.py --only POST            # the write path alone
 
 For each shape: the median time of the compiled statement and of the ORM building, compiling and running the same
 query (or `bulk_create`/`update()`); the saving per request (the difference, times the shape's uses in that
@@ -333,8 +334,10 @@ def measure(options) -> None:
     first_order = prepare_data()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {jwks.token(roles=['Admin'])}")
 
-    timed_requests = requests(client, first_order, postgres)
-    found = shapes(first_order, postgres)
+    timed_requests = {
+        name: run for name, run in requests(client, first_order, postgres).items() if options.only in name
+    }
+    found = [shape for shape in shapes(first_order, postgres) if options.only in shape.request]
     candidates = {("request", name): run for name, run in timed_requests.items()}
     for shape in found:
         candidates["compiled", shape.name], candidates["orm", shape.name] = shape.compiled, shape.orm
@@ -378,6 +381,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=1000, help="runs of each request and shape (the median)")
     parser.add_argument("--keep-above", type=float, default=0.10, help="the share of its request a shape must save")
+    parser.add_argument("--only", default="", metavar="TEXT", help="only the requests (and their shapes) naming TEXT")
     options = parser.parse_args()
 
     with contextlib.ExitStack() as cleanup:

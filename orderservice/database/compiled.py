@@ -4,14 +4,15 @@ orderservice/events/outbox.py).
 
 Django builds and compiles a queryset, a `bulk_create` or an `update()` anew on every call, which costs more than
 SQLite (or a local PostgreSQL) takes to run the statement. A shape that is asked for on every request is compiled
-here by Django's own compiler the first time, then only run; each kept shape saves at least 10% of its request's
-time (docs/decisions/0001-compiled-sql.md; bench/compiled.py measures them against the plain ORM).
+here by Django's own compiler the first time, then only run; each kept shape saves at least 10% of a request it
+serves (docs/decisions/0001-compiled-sql.md; bench/compiled.py measures them against the plain ORM).
 
-- `statement(shape, using, build)`: `build(slots)` is an ordinary queryset (`.values()`, `.values_list()`, or a
-  queryset and the changes of an `update()`: `updating(build)`), with a stand-in from `slots` wherever a call's value
-  goes. Its SQL, parameters and the converters of its columns come from the compiler built for `using`. A run puts
-  the call's values in place of the stand-ins (the other parameters are constants the ORM added, kept), executes,
-  fetches and converts the rows as the ORM converts them.
+- `statement(shape, using, build)`: `build(slots)` is an ordinary `.values()` or `.values_list()` queryset with a
+  stand-in from `slots` wherever a call's value goes; `update_statement(shape, using, build)`: `build(slots)` is a
+  queryset and the changes of its `update()`. The SQL, its parameters and the converters of its columns come from the
+  compiler built for `using`. A run puts the call's values in place of the stand-ins (the other parameters are
+  constants the ORM added, kept), executes, fetches and converts the rows as the ORM converts them
+  (`Statement.rows`, `.dicts`, `.changed`).
 - `insert(objs)`: "n rows of this model", each row's values prepared by the fields' own `pre_save` and
   `get_db_prep_save`, as `bulk_create` does (no signals, no `save()`); the primary keys set from RETURNING.
 
@@ -25,8 +26,8 @@ other read: with a replica behind it, the router decides whether that read may l
 
 Per thread, because each thread has its own connections; at most MAX_SHAPES per thread, the least recently used
 dropped first (a page size or a line count is part of a shape, and every `?limit=` from 1 to 1000 is a client's to
-choose). Written out rather than `functools.lru_cache`, which is shared by every thread and cannot key on the alias
-and shape while compiling from a closure.
+choose). A per-thread OrderedDict rather than `functools.lru_cache`: that is one cache for every thread, while a
+compiled statement holds its thread's connection, and it would key on the `build` closure too, a new one per call.
 
 Private ORM API this module relies on (Django 5.2), each pinned by a seam test in orderservice/tests/test_compiled.py
 that fails with its name if an upgrade changes it:
@@ -56,7 +57,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=Model)
 
-MAX_SHAPES = 256  # per thread: a few hundred shapes, each a few kB to a few tens of kB (its SQL and compiler)
+MAX_SHAPES = 256  # per thread; a shape holds a few kB (its SQL and compiler), up to ~80 kB for an `__in` of 1000 ids
 
 
 # --- Which database -------------------------------------------------------------------------------------------
