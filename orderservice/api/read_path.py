@@ -15,7 +15,8 @@ The hot reads (an object by id, rows by ids, a list's first page) are compiled o
 and run on the alias Django's routers choose, by orderservice/database/compiled.py (which lists the private ORM API
 it relies on). A searched list's page is one statement of its own (`_SearchedPage`, `_searched_page_sql`), run by the
 same module. Private ORM API it relies on (Django 5.2), each pinned by a seam test in
-orderservice/tests/test_compiled.py that fails with its name if an upgrade changes it: `QuerySet._iterable_class`
+orderservice/tests/test_compiled.py that fails with its name if an upgrade changes it: `Query.has_filters` (a
+narrowed queryset, one customer's, is not read as a shape of its own); for the searched page `QuerySet._iterable_class`
 and `ValuesIterable` (the rows of a `.values()` queryset); the query's `WhereNode.children`, `WhereNode.connector`
 and `WhereNode.negated` (a `.filter(SearchCondition(…))` is one `Exact(condition, True)` among the top-level
 conditions), `Query.clone`, `Query.clear_ordering`, `Query.clear_limits`, `Query.low_mark`, `Query.high_mark`,

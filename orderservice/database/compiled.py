@@ -318,4 +318,5 @@ def _compile_insert(model: type[Model], objs: Sequence[Model], using: str) -> _I
     if not by_column and len(params) != len(objs) * len(fields):
         raise ImproperlyConfigured(f"{model.__name__}: an INSERT of {len(params)} values for {len(objs)} rows")
     converters = compiler.get_converters([model._meta.pk.get_col(model._meta.db_table)])
-    return _Insert(Statement(sql, tuple(params), None, (), compiler, converters), fields, by_column)
+    # Every parameter is a run's value: nothing of the first call's rows is kept as a constant.
+    return _Insert(Statement(sql, (), None, (), compiler, converters), fields, by_column)

@@ -214,6 +214,12 @@ def read_path_serializer():
     return ProductSerializer
 
 
+@seam("Query.has_filters")
+def _():
+    assert Order.objects.filter(customer_id=1).query.has_filters()
+    assert not Order.objects.all().query.has_filters() and not Order.objects.order_by("id")[:5].query.has_filters()
+
+
 @seam("QuerySet._iterable_class")
 def _():
     rows = read_path.rows(read_path_serializer(), Product.objects.filter(SearchCondition(Q(name__icontains="x"))))
