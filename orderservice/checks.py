@@ -37,7 +37,7 @@ def django_release(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 def read_plans(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     from orderservice.api import read_path
 
-    problems = []
+    problems: list[checks.CheckMessage] = []
     for view, serializer_class in sorted(api_serializer_classes(), key=lambda found: (found[0], found[1].__name__)):
         try:
             read_path.plan_for(serializer_class)

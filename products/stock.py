@@ -83,7 +83,7 @@ def order_take_stock(
     minus what was taken; the condition is what keeps two orders from both taking the last units regardless.
     """
     using = compiled.write_alias(Product)
-    values = {"now": compiled.db_value(Product, "updated_at", timezone.now(), using)}
+    values: dict[object, object] = {"now": compiled.db_value(Product, "updated_at", timezone.now(), using)}
     for index, product_id in enumerate(sorted(quantities)):
         values["product", index], values["quantity", index] = product_id, quantities[product_id]
     shape = ("order-take-stock", len(quantities))

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, ForeignKey, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, ForeignKey, Model, QuerySet
 from django.db.models.lookups import Exact
 from django.db.models.query import ValuesIterable
 from django.db.models.sql.where import AND
@@ -126,7 +126,7 @@ class NestedList:
 class Plan:
     """One serializer compiled for rows: `columns` for `.values()`, and per output field what to do."""
 
-    model: type
+    model: type[Model]
     columns: list[str]  # its own, and the foreign keys of nested objects
     fields: list[Value | NestedObject | NestedList] = dataclass_field(default_factory=list)
     joined_columns: list[str] = dataclass_field(default_factory=list)  # and the nested objects' own, joined

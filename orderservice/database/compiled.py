@@ -47,11 +47,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -78,9 +78,9 @@ def read_alias(model: type[Model], **hints: Any) -> str:
 def alias_of(queryset: QuerySet) -> str:
     """Where `queryset` runs: the alias it was given with `.using()`, the write alias when it locks its rows
     (`select_for_update`), else `read_alias`."""
-    if queryset._db is not None or queryset._for_write:
+    if queryset._db is not None or queryset._for_write:  # type: ignore[attr-defined]  # private: seam-tested
         return queryset.db
-    return read_alias(queryset.model, **queryset._hints)
+    return read_alias(queryset.model, **queryset._hints)  # type: ignore[attr-defined]
 
 
 # --- Stand-ins for a call's values ----------------------------------------------------------------------------
@@ -117,7 +117,10 @@ class Slots:
 
 def db_value(model: type[Model], field_name: str, value: Any, using: str) -> Any:
     """`value` as the database `using` receives it in `model.field_name` (what a compiled parameter holds)."""
-    return model._meta.get_field(field_name).get_db_prep_save(value, connections[using])
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, Field):
+        raise ImproperlyConfigured(f"{model.__name__}.{field_name} is not a column")
+    return field.get_db_prep_save(value, connections[using])
 
 
 # --- A compiled statement, and the one runner -----------------------------------------------------------------
@@ -142,9 +145,10 @@ class Statement:
         if self.slots is None:
             params = values
         else:
+            by_name = cast(Mapping[Any, Any], values)  # a list's slots are named by their index
             params = list(self.constants)
             for position, name in self.slots:
-                params[position] = values[name]
+                params[position] = by_name[name]
         with self.compiler.connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall() if self.returns_rows else []
@@ -175,11 +179,11 @@ def _compile_select(queryset: QuerySet, using: str, slots: Slots) -> Statement:
 
 
 def _compile_update(queryset: QuerySet, changes: dict, using: str, slots: Slots) -> Statement:
-    query = queryset.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
     query.add_update_values(changes)
     compiler = query.get_compiler(using=using)
     sql, params = compiler.as_sql()
-    if query.related_updates or compiler.query.count_active_tables() != 1:
+    if query.related_updates or compiler.query.count_active_tables() != 1:  # type: ignore[attr-defined]
         raise ImproperlyConfigured(f"{queryset.model.__name__}: not a single-table UPDATE")
     return _statement(sql, params, slots, (), compiler, {}, returns_rows=False)
 
@@ -303,7 +307,7 @@ def _compile_insert(model: type[Model], objs: Sequence[Model], using: str) -> _I
     connection = connections[using]
     fields = [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
     query = InsertQuery(model)
-    query.insert_values(fields, objs)
+    query.insert_values(fields, list(objs))
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [model._meta.pk]
     statements = compiler.as_sql()
