@@ -6,6 +6,7 @@ Every value comes from the environment (docs/production.md); options on the comm
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -85,6 +86,20 @@ def on_starting(server):
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):  # numbers of an earlier run would add to this one's
         stale.unlink()
+
+
+def post_worker_init(worker):
+    """Django's system checks (what `manage.py check` runs, orderservice/checks.py among them), in each worker once it
+    has loaded the service and before it serves: an untested Django release or a serializer the read path cannot
+    write stops the start with one line each, instead of failing requests. In the workers, not the master, which
+    loads none of the service's apps or views: a HUP still starts workers on new code."""
+    from orderservice.checks import serious_problems
+
+    problems = serious_problems()
+    for problem in problems:
+        worker.log.error("system check failed: %s", problem)
+    if problems:
+        sys.exit(3)  # gunicorn's "worker failed to boot": the master stops instead of starting it again and again
 
 
 def child_exit(server, worker):

@@ -16,7 +16,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from customers.models import Customer
-from orderservice.domain import statements
+from orderservice.database import compiled
 from orderservice.domain.money import largest_amount, to_cents
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, business_event
@@ -171,22 +171,25 @@ def _write_order(
     if totals.total_amount > largest_amount() or any(item.total_price > largest_amount() for item in items):
         raise RuleViolation(f"Order total exceeds the largest amount the service can store ({largest_amount()})")
     # Before any write: a refusal writes nothing.
-    stock.check_stock_for(products=products, quantities=quantities)  # type: ignore[arg-type]  # TEMPORARY (see pyproject.toml)
+    stock.check_stock_for(products=products, quantities=quantities)
 
-    order = Order(
-        order_number=number,
-        customer_id=customer_id,
-        notes=notes,
-        shipping_address=shipping_address,
-        sub_total=totals.sub_total,
-        tax_amount=totals.tax_amount,
-        shipping_amount=totals.shipping_amount,
-        total_amount=totals.total_amount,
+    [order] = compiled.insert(
+        [
+            Order(
+                order_number=number,
+                customer_id=customer_id,
+                notes=notes,
+                shipping_address=shipping_address,
+                sub_total=totals.sub_total,
+                tax_amount=totals.tax_amount,
+                shipping_amount=totals.shipping_amount,
+                total_amount=totals.total_amount,
+            )
+        ]
     )
-    statements.insert([order])  # sets its primary key
     for item in items:
         item.order = order
-    statements.insert(items)  # type: ignore[arg-type]  # TEMPORARY (see pyproject.toml)
+    compiled.insert(items)
     created = Event(
         "order.created",
         {
@@ -198,7 +201,7 @@ def _write_order(
         },
         details=_order_details(order, items),
     )
-    stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities, order_event=created)  # type: ignore[arg-type]  # TEMPORARY (see pyproject.toml)
+    stock.order_take_stock(order_id=order.pk, products=products, quantities=quantities, order_event=created)
     return order
 
 
@@ -216,7 +219,7 @@ def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict
     """Whether the customer exists, and the products among `product_ids` that exist, in one statement: row locks on
     PostgreSQL, in id order (SQLite's IMMEDIATE transaction already holds the write lock)."""
 
-    def build(slots: statements.Slots):
+    def build(slots: compiled.Slots):
         customer = Customer.objects.filter(pk=slots.number("customer"))
         return (
             Product.objects.select_for_update(of=("self",))
@@ -228,7 +231,9 @@ def _lock_products(customer_id: int, product_ids: list[int]) -> tuple[bool, dict
 
     values = {("product", index): product_id for index, product_id in enumerate(product_ids)}
     rows = (
-        statements.select(("order-lock-products", len(product_ids)), build, {"customer": customer_id, **values})
+        compiled.statement(("order-lock-products", len(product_ids)), compiled.write_alias(Product), build).rows(
+            {"customer": customer_id, **values}
+        )
         if product_ids
         else []
     )

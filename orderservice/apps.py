@@ -2,6 +2,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.core import checks
 from django.db.backends.signals import connection_created
 
 from orderservice.config import fail_start
@@ -12,8 +13,12 @@ class OrderServiceConfig(AppConfig):
     verbose_name = "Order Service"
 
     def ready(self):
+        from orderservice import checks as service_checks
         from orderservice.api import schema  # noqa: F401  registers the bearer-token scheme with drf-spectacular
         from orderservice.observability.logs import configure_structlog, log_every_query
+
+        checks.register(service_checks.django_release, checks.Tags.compatibility)
+        checks.register(service_checks.read_plans, "read_plans")
 
         configure_structlog(json=settings.LOG_FORMAT == "json", level=settings.LOG_LEVEL)
         check_authorization_settings()

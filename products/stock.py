@@ -8,17 +8,18 @@ UPDATE itself: two transactions can never both take the last units, whatever the
 transactions sharing products cannot deadlock. `stock_after` is read under the row lock the update holds.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db import transaction
-from django.db.models import Case, F, Sum, Value, When
+from django.db.models import Case, Expression, F, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from orderservice.domain import statements
+from orderservice.database import compiled
 from orderservice.domain.actors import SYSTEM, current_actor, current_request_id
 from orderservice.domain.rules import RuleViolation
 from orderservice.events.outbox import Event, record_events
@@ -34,7 +35,7 @@ def _record(movements: list[StockMovement], *, with_events: tuple[Event, ...] = 
     for movement in movements:
         movement.actor = movement.actor or actor
         movement.request_id, movement.created_at = request_id, now
-    statements.insert(movements)
+    compiled.insert(movements)
     record_events(
         [
             *with_events,
@@ -66,7 +67,17 @@ def _stock_now(product_ids) -> dict[int, int]:
 # --- Orders ---------------------------------------------------------------------------------------------------
 
 
-def check_stock_for(*, products: dict[int, Product], quantities: dict[int, int]) -> None:
+class ProductStock(Protocol):
+    """What the stock rules read of a product an order locked (a Product, or the order's LockedProduct row)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def stock_quantity(self) -> int: ...
+
+
+def check_stock_for(*, products: Mapping[int, ProductStock], quantities: dict[int, int]) -> None:
     """Refuse an order whose quantity of some product is more than its stock, read under lock (select_for_update on
     PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock), in product-id order."""
     for product_id in sorted(quantities):
@@ -75,7 +86,7 @@ def check_stock_for(*, products: dict[int, Product], quantities: dict[int, int])
 
 
 def order_take_stock(
-    *, order_id: int, products: dict[int, Product], quantities: dict[int, int], order_event: Event
+    *, order_id: int, products: Mapping[int, ProductStock], quantities: dict[int, int], order_event: Event
 ) -> None:
     """Take each quantity, all products in one UPDATE whose condition (`stock >= quantity` for each) refuses the lot
     if any is short, and write their movements and events with the order's own `order_event`.
@@ -83,10 +94,12 @@ def order_take_stock(
     `products` were read under lock and passed `check_stock_for`, so what is left after the update is what was read
     minus what was taken; the condition is what keeps two orders from both taking the last units regardless.
     """
-    values = {"now": statements.db_value(Product, "updated_at", timezone.now())}
+    using = compiled.write_alias(Product)
+    values: dict[object, object] = {"now": compiled.db_value(Product, "updated_at", timezone.now(), using)}
     for index, product_id in enumerate(sorted(quantities)):
         values["product", index], values["quantity", index] = product_id, quantities[product_id]
-    taken = statements.update(("order-take-stock", len(quantities)), _take_stock_statement(len(quantities)), values)
+    shape = ("order-take-stock", len(quantities))
+    taken = compiled.update_statement(shape, using, _take_stock_statement(len(quantities))).changed(values)
     if taken != len(quantities):  # the stock changed since it was read: only if a lock was not held
         left = _stock_now(quantities)
         short = next(product_id for product_id in sorted(quantities) if left[product_id] < quantities[product_id])
@@ -108,13 +121,13 @@ def order_take_stock(
 
 def _take_stock_statement(count: int):
     """UPDATE the stock of `count` products, each taking its quantity only where `stock >= quantity` (compiled once
-    per count by orderservice.domain.statements)."""
+    per count and alias by orderservice.database.compiled)."""
 
-    def build(slots: statements.Slots):
+    def build(slots: compiled.Slots):
         ids = [slots.number(("product", index)) for index in range(count)]
         quantities = [slots.number(("quantity", index)) for index in range(count)]
         if count == 1:  # most orders: a plain value runs in a fraction of a CASE's time
-            taking = Value(quantities[0])
+            taking: Expression = Value(quantities[0])
         else:
             taking = Case(*(When(pk=product_id, then=Value(quantity)) for product_id, quantity in zip(ids, quantities)))
         now = slots.moment("now", Product, "updated_at")

@@ -11,7 +11,7 @@ from django.test import override_settings
 from orders import services
 from orders.models import Order, OrderItem, OrderStatus
 from orders.services import OrderLine, OrderTotals
-from orderservice.domain import statements
+from orderservice.database import compiled
 from orderservice.domain.rules import RuleViolation
 from orderservice.models import OutboxEvent
 from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
@@ -188,15 +188,15 @@ def test_an_order_number_already_taken_is_drawn_again(monkeypatch):
 
 
 def fail_inserts_of(model, error: Exception, monkeypatch) -> None:
-    """From now on, inserting rows of `model` through orderservice.domain.statements raises `error`."""
-    insert = statements.insert
+    """From now on, inserting rows of `model` through orderservice.database.compiled raises `error`."""
+    insert = compiled.insert
 
     def insert_or_fail(objs):
         if isinstance(objs[0], model):
             raise error
         return insert(objs)
 
-    monkeypatch.setattr(statements, "insert", insert_or_fail)
+    monkeypatch.setattr(compiled, "insert", insert_or_fail)
 
 
 def test_an_integrity_error_other_than_a_taken_number_is_not_retried(monkeypatch):

@@ -11,25 +11,21 @@ refuse any other, so a new field type cannot silently render differently. Timest
 service's TIME_ZONE is UTC and nothing activates another. orderservice/tests/test_read_path.py compares both
 paths' JSON byte for byte.
 
-Private ORM API this module leans on (Django 5.2), all in `_compile_once` and `_run`, so that a query shape is
-compiled once and re-run with new values (building and compiling a query costs ~0.5 ms, more than SQLite takes
-to run it):
-- `QuerySet.query.get_compiler(using=…)`, and on the compiler `as_sql()`, `select`, `get_converters(…)`,
-  `apply_converters(rows, converters)`, `connection`;
-- `QuerySet.query.values_select` (the column names of a `.values()` query), `query.has_filters()`.
-and, to read a searched list's page as one statement of its own (`_SearchedPage`, `_searched_page_sql`):
-- `QuerySet._iterable_class` and `ValuesIterable`;
-- on the query: `where` (`children`, `connector`, `negated`: a `.filter(SearchCondition(…))` is one
-  `Exact(condition, True)` among the top-level conditions), `clone()`, `clear_ordering(force=True)`,
-  `clear_limits()`, `low_mark`, `high_mark`, `order_by`, `selected`, `add_annotation(…)`, `combinator`,
-  `distinct`, `extra`.
-`test_the_private_orm_api_the_read_path_relies_on` and `test_the_private_orm_api_a_searched_page_relies_on` (the
-first two in that test module) fail first if an upgrade changes any of them.
+The hot reads (an object by id, rows by ids, a list's first page) are compiled once per shape and database alias,
+and run on the alias Django's routers choose, by orderservice/database/compiled.py (which lists the private ORM API
+it relies on). A searched list's page is one statement of its own (`_SearchedPage`, `_searched_page_sql`), run by the
+same module. Private ORM API it relies on (Django 5.2), each pinned by a seam test in
+orderservice/tests/test_compiled.py that fails with its name if an upgrade changes it: `Query.has_filters` (a
+narrowed queryset, one customer's, is not read as a shape of its own); for the searched page `QuerySet._iterable_class`
+and `ValuesIterable` (the rows of a `.values()` queryset); the query's `WhereNode.children`, `WhereNode.connector`
+and `WhereNode.negated` (a `.filter(SearchCondition(…))` is one `Exact(condition, True)` among the top-level
+conditions), `Query.clone`, `Query.clear_ordering`, `Query.clear_limits`, `Query.low_mark`, `Query.high_mark`,
+`Query.order_by`, `Query.selected`, `Query.add_annotation`, `Query.combinator`, `Query.distinct`, `Query.extra`,
+`Query.get_meta`; and the compiler's `SQLCompiler.select`.
 
 Writes still answer through the serializers themselves, except an order, which is read back like GET shows it.
 """
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -39,7 +35,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, ForeignKey, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, ForeignKey, Model, QuerySet
 from django.db.models.lookups import Exact
 from django.db.models.query import ValuesIterable
 from django.db.models.sql.where import AND
@@ -47,6 +43,7 @@ from rest_framework import fields, serializers
 from rest_framework.settings import api_settings
 
 from orderservice.api.filters import SearchCondition
+from orderservice.database import compiled
 from orderservice.domain.limits import as_id
 
 
@@ -129,7 +126,7 @@ class NestedList:
 class Plan:
     """One serializer compiled for rows: `columns` for `.values()`, and per output field what to do."""
 
-    model: type
+    model: type[Model]
     columns: list[str]  # its own, and the foreign keys of nested objects
     fields: list[Value | NestedObject | NestedList] = dataclass_field(default_factory=list)
     joined_columns: list[str] = dataclass_field(default_factory=list)  # and the nested objects' own, joined
@@ -185,9 +182,9 @@ def plan_for(serializer_class) -> Plan:
 
 
 def rows(serializer_class, queryset: QuerySet) -> QuerySet:
-    """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely).
-    A searched list's page is read as `_SearchedPage` reads it."""
-    found = queryset.values(*plan_for(serializer_class).columns)
+    """The queryset as the plain rows the serializer's JSON is made from (filter, order and slice it freely), on the
+    alias `compiled.alias_of` chooses. A searched list's page is read as `_SearchedPage` reads it."""
+    found = queryset.using(compiled.alias_of(queryset)).values(*plan_for(serializer_class).columns)
     if _search_condition(found.query) is not None:
         found._iterable_class = _SearchedPage
     return found
@@ -204,74 +201,32 @@ def represent_one(serializer_class, queryset: QuerySet, pk):
     pk = as_id(pk)
     if pk is None:
         return None
+    using = compiled.alias_of(queryset)
     if queryset.query.has_filters():  # narrowed (one customer's): the ORM builds it, nested objects joined
-        found = list(queryset.filter(pk=pk).values(*plan.joined_columns))
+        found = list(queryset.using(using).filter(pk=pk).values(*plan.joined_columns))
     else:  # its nested objects joined into the same query (and into its items'), compiled once
-        found = _select(plan, "pk", [pk], joined=True)
+        found = _select(plan, "pk", [pk], joined=True, using=using)
     return _represent(plan, found, joined=True)[0] if found else None
 
 
 # The hot reads ask the same few shapes every time: an object by id, a page's items or customers by ids, a list's
-# first page. Their SQL, column names and value converters are compiled by the ORM itself once per shape, then
-# run with each request's values.
+# first page. Each is compiled by the ORM once per shape and alias (orderservice.database.compiled), then run with
+# each request's values.
 
 
-@dataclass(frozen=True)
-class CompiledQuery:
-    sql: str
-    params: list
-    names: list[str]  # the `.values()` column names, in the order of the SQL's columns
-    compiler: Any  # django.db.models.sql.compiler.SQLCompiler
-    converters: dict
-
-
-class _CompiledQueries(threading.local):
-    """Per thread, because each thread has its own database connection."""
-
-    def __init__(self):
-        self.by_shape: dict = {}
-
-
-_compiled = _CompiledQueries()
-
-
-def _compile_once(shape, build: Callable[[], QuerySet], params_must_be=None) -> CompiledQuery:
-    compiled = _compiled.by_shape.get(shape)
-    if compiled is None:
-        queryset = build()
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
-        if params_must_be is not None and list(params) != params_must_be:
-            raise ImproperlyConfigured(f"{queryset.model.__name__}: unexpected parameters {params!r} in {sql}")
-        converters = compiler.get_converters([column for column, _, _ in compiler.select])
-        compiled = _compiled.by_shape[shape] = CompiledQuery(
-            sql, list(params), list(queryset.query.values_select), compiler, converters
-        )
-    return compiled
-
-
-def _run(compiled: CompiledQuery, params) -> list[dict]:
-    with compiled.compiler.connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        found = cursor.fetchall()
-    if compiled.converters:
-        found = compiled.compiler.apply_converters(found, compiled.converters)
-    return [dict(zip(compiled.names, row)) for row in found]
-
-
-def _select(plan: Plan, lookup: str, values: list, joined=False) -> list[dict]:
+def _select(plan: Plan, lookup: str, values: list, joined=False, using: str | None = None) -> list[dict]:
     """Rows of the plan's columns (`joined`: and its nested objects') where `lookup` is one of `values`, in the
-    model's ordering."""
+    model's ordering, read on `using` (by default where the router reads the plan's model)."""
     if not values:
         return []
-    placeholders = list(range(1, len(values) + 1))  # distinct: `__in` drops repeated values
     columns = plan.joined_columns if joined else plan.columns
-    compiled = _compile_once(
-        (plan, lookup, len(values), joined),
-        lambda: plan.model._default_manager.filter(**{f"{lookup}__in": placeholders}).values(*columns),
-        params_must_be=placeholders,
-    )
-    return _run(compiled, values)
+
+    def build(slots: compiled.Slots) -> QuerySet:
+        stand_ins = [slots.number(index) for index in range(len(values))]  # distinct: `__in` drops repeated values
+        return plan.model._default_manager.filter(**{f"{lookup}__in": stand_ins}).values(*columns)
+
+    using = using or compiled.read_alias(plan.model)
+    return compiled.statement((plan, lookup, len(values), joined), using, build).dicts(values)
 
 
 def first_page(serializer_class, queryset: QuerySet, ordering, limit: int, shape) -> list[dict]:
@@ -279,11 +234,11 @@ def first_page(serializer_class, queryset: QuerySet, ordering, limit: int, shape
     from: its SQL is compiled on the first request and reused, so it must be the same on every request."""
     if queryset.query.has_filters():
         raise ImproperlyConfigured("first_page() is for the unfiltered list only")
-    compiled = _compile_once(
+    return compiled.statement(
         (shape, plan_for(serializer_class), tuple(ordering), limit),
-        lambda: rows(serializer_class, queryset).order_by(*ordering)[:limit],
-    )
-    return _run(compiled, compiled.params)
+        compiled.alias_of(queryset),
+        lambda slots: rows(serializer_class, queryset).order_by(*ordering)[:limit],
+    ).dicts()
 
 
 def _represent(plan: Plan, page: list[dict], joined=False) -> list[dict]:
@@ -357,25 +312,17 @@ class _SearchedPage(ValuesIterable):
     """A searched list's rows (`.values()` dicts), through `_searched_page_sql` when the query is a page of it."""
 
     def __iter__(self):
-        queryset = self.queryset
-        statement = _searched_page_sql(queryset.query, queryset.db)
+        statement = _searched_page_sql(self.queryset.query, self.queryset.db)
         if statement is None:  # not a page (the pagination always slices it), or not a shape this knows
             yield from super().__iter__()
             return
-        sql, params, names, compiler, converters = statement
-        with compiler.connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-        if converters:
-            found = compiler.apply_converters(found, converters)
-        for row in found:
-            yield dict(zip(names, row))
+        yield from statement.dicts()
 
 
-def _searched_page_sql(query, using: str):
-    """(sql, params, column names, compiler, converters) of the searched page `query` as one statement that walks
-    the ordering only so far and, when that does not hold the page, sorts every match; None when the query is not a
-    page of a plain ordered `.values()` list with one SearchCondition."""
+def _searched_page_sql(query, using: str) -> compiled.Statement | None:
+    """The searched page `query` as one statement for `using` that walks the ordering only so far and, when that
+    does not hold the page, sorts every match; None when the query is not a page of a plain ordered `.values()` list
+    with one SearchCondition. Built for each request (its search and page are part of the SQL), not cached."""
     connection = connections[using]
     condition = _search_condition(query)
     if (
@@ -465,4 +412,4 @@ def _searched_page_sql(query, using: str):
         f'WHERE {quote(hit)} OFFSET 0) AS "matches" WHERE (SELECT "part" FROM "search_answer") = 3'
         f') AS "page" ORDER BY {order} LIMIT {wanted - skip} OFFSET {skip}'
     )
-    return sql, [*params, *params, *params], names, compiler, converters
+    return compiled.Statement(sql, (*params, *params, *params), (), tuple(names), compiler, converters)

@@ -16,7 +16,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
-from orderservice.domain import statements
+from orderservice.database import compiled
 from orderservice.domain.actors import current_actor, current_request_id
 from orderservice.models import OutboxEvent
 from orderservice.observability.metrics import BUSINESS_EVENTS
@@ -52,7 +52,7 @@ def record_events(events: list[Event]) -> None:
     """Write the events' outbox rows (one INSERT) in the current transaction, which the caller must have
     opened with the change; log and count them once it commits (a change rolled back reports nothing)."""
     actor, request_id, now = current_actor(), current_request_id(), timezone.now()
-    statements.insert(
+    compiled.insert(
         [
             OutboxEvent(
                 type=event.type,

@@ -28,58 +28,6 @@ def fast_json(serializer_class, queryset) -> bytes:
     return JSONRenderer().render(read_path.represent(serializer_class, read_path.rows(serializer_class, queryset)))
 
 
-def test_the_private_orm_api_the_read_path_relies_on():
-    """read_path compiles a query shape once with Django's private compiler API (its docstring lists what):
-    if an upgrade changes any of it, this fails first, naming what is gone."""
-    from django.db.models.sql.compiler import SQLCompiler
-
-    for method in ("as_sql", "get_converters", "apply_converters"):
-        assert callable(getattr(SQLCompiler, method, None)), f"SQLCompiler.{method} is gone"
-    place_order(items=[(ProductFactory(price="1.50"), 2)])
-    columns = ("id", "total_amount", "order_date")
-    compiled = read_path._compile_once(("orm-api-test", Order), lambda: Order.objects.values(*columns))
-    assert compiled.names == list(columns)  # from query.values_select
-    assert isinstance(compiled.compiler, SQLCompiler) and compiled.compiler.connection is not None
-    assert read_path._run(compiled, compiled.params) == list(Order.objects.values(*columns))  # converted
-    assert Order.objects.filter(pk=1).query.has_filters() and not Order.objects.all().query.has_filters()
-
-
-def test_the_private_orm_api_a_searched_page_relies_on():
-    """read_path reads a searched list's page through `_SearchedPage` (its docstring lists the private API): the
-    SearchCondition is one top-level condition of the query, and the page's query is sliced, ordered and selected as
-    the pagination leaves it."""
-    from django.db import connection
-    from django.db.models import Q
-    from django.db.models.lookups import Exact
-    from django.db.models.query import ValuesIterable
-    from django.db.models.sql.where import AND
-
-    from orderservice.api.filters import SearchCondition
-
-    for name in ("Lamp 0", "Lamp 1", "Desk", "Lamp 2"):
-        ProductFactory(name=name)
-    searched = Product.objects.filter(is_active=True).filter(SearchCondition(Q(name__icontains="LAMP")))
-    assert searched.query.where.connector == AND and not searched.query.where.negated
-    assert [type(child.lhs) for child in searched.query.where.children if isinstance(child, Exact)][
-        -1
-    ] is SearchCondition
-    rows = read_path.rows(ProductSerializer, searched)
-    assert rows._iterable_class is read_path._SearchedPage and issubclass(read_path._SearchedPage, ValuesIterable)
-    page = rows.order_by("name", "id")[1:3]
-    query = page.query
-    assert (query.low_mark, query.high_mark, query.order_by) == (1, 3, ("name", "id"))
-    assert list(query.selected) == read_path.plan_for(ProductSerializer).columns
-    assert not (query.combinator or query.distinct or query.extra)
-    statement = read_path._searched_page_sql(query, page.db)
-    assert (statement is not None) == (connection.vendor == "postgresql")  # SQLite: DRF's query as it is
-    assert [row["name"] for row in page] == ["Lamp 1", "Lamp 2"]
-    assert list(page) == list(
-        Product.objects.filter(name__icontains="lamp")
-        .order_by("name", "id")
-        .values(*read_path.plan_for(ProductSerializer).columns)[1:3]
-    )
-
-
 def test_customers_render_the_same():
     CustomerFactory(first_name="Zoë", last_name="O'Brien\u2028", phone="+44 20", address="1 Ünter")
     CustomerFactory(phone=None, address=None)
