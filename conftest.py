@@ -1,12 +1,43 @@
 """Fixtures every test can use: a real JWKS server on loopback, API clients with or without a token, the
-business events a test caused, and a headless browser."""
+business events a test caused, and a headless browser. Also what every test runs under: a fast password hasher,
+the check that a test starting a slow tier's service carries its marker (orderservice/testing/tiers.py), and the
+template databases of the live services (orderservice/testing/live_service.py), dropped at the end."""
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from orderservice.testing import live_service, tiers
 from orderservice.testing.jwks import AUDIENCE, ISSUER, JWKSServer
+
+
+def pytest_runtest_setup(item):
+    tiers.current_markers = {marker.name for marker in item.iter_markers()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Staff passwords hashed with MD5 in tests: PBKDF2's million rounds cost a test that logs in seconds. The
+    tests of the real hasher ask for `real_password_hashers`; the service in its own processes (`live`) keeps
+    its settings' own."""
+    real = settings.PASSWORD_HASHERS  # Django's: PBKDF2 at 1,000,000 rounds first
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield real
+
+
+@pytest.fixture
+def real_password_hashers(_fast_password_hasher):
+    with override_settings(PASSWORD_HASHERS=_fast_password_hasher):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_template_databases():
+    """The migrated databases the live services' databases are copied from, made on first use: dropped at the
+    end of the session."""
+    yield
+    live_service.drop_template_databases()
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +110,7 @@ def browser():
     """Debian's chromium, headless, driven by Playwright (scripts/test.sh installs chromium when missing)."""
     from playwright.sync_api import sync_playwright
 
+    tiers.require("browser", "drives Chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
