@@ -1,7 +1,8 @@
 """Fixtures every test can use: a real JWKS server on loopback, API clients with or without a token, the
-business events a test caused, and a headless browser. Also what every test runs under: a fast password hasher,
-the check that a test starting a slow tier's service carries its marker (orderservice/testing/tiers.py), and the
-template databases of the live services (orderservice/testing/live_service.py), dropped at the end."""
+business events a test caused, and a headless browser. Also what every test runs under: settings that make it
+faster, the check that a test starting a slow tier's service carries that tier's marker
+(orderservice/testing/tiers.py), and the live services' template databases (orderservice/testing/live_service.py),
+dropped at the end."""
 
 import pytest
 from django.conf import settings
@@ -16,19 +17,27 @@ def pytest_runtest_setup(item):
     tiers.current_markers = {marker.name for marker in item.iter_markers()}
 
 
+# Settings that only make the tests faster.
+FAST_SETTINGS = {
+    # PBKDF2's million rounds made each test that creates a staff user cost most of a second. The test of the
+    # real hasher asks for `real_password_hashers`; the service in its own processes (`live`) keeps its own.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    # Each test's client loads the middleware anew, and WhiteNoise's indexed every static file (~170) each time:
+    # a static file is looked up when asked for instead, as under `runserver`.
+    "WHITENOISE_AUTOREFRESH": True,
+}
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _fast_password_hasher():
-    """Staff passwords hashed with MD5 in tests: PBKDF2's million rounds cost a test that logs in seconds. The
-    tests of the real hasher ask for `real_password_hashers`; the service in its own processes (`live`) keeps
-    its settings' own."""
-    real = settings.PASSWORD_HASHERS  # Django's: PBKDF2 at 1,000,000 rounds first
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield real
+def _fast_settings():
+    real_password_hashers = settings.PASSWORD_HASHERS  # Django's: PBKDF2 at 1,000,000 rounds first
+    with override_settings(**FAST_SETTINGS):
+        yield real_password_hashers
 
 
 @pytest.fixture
-def real_password_hashers(_fast_password_hasher):
-    with override_settings(PASSWORD_HASHERS=_fast_password_hasher):
+def real_password_hashers(_fast_settings):
+    with override_settings(PASSWORD_HASHERS=_fast_settings):
         yield
 
 
