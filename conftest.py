@@ -114,9 +114,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium, headless, driven by Playwright (scripts/test.sh installs chromium when missing)."""
+    """Debian's chromium, headless, driven by Playwright (scripts/test.sh installs chromium when missing). One per
+    module: while Playwright runs, it marks its event loop as running in the test's thread, and Django refuses
+    the database to the tests that follow ("You cannot call this from an async context"); stopped, it no
+    longer does."""
     from playwright.sync_api import sync_playwright
 
     tiers.require("browser", "drives Chromium")
