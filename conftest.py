@@ -13,6 +13,13 @@ from orderservice.testing import live_service, tiers
 from orderservice.testing.jwks import AUDIENCE, ISSUER, JWKSServer
 
 
+def pytest_collection_modifyitems(items):
+    """The files with slow-tier tests first, each file's tests kept together: on two workers (-n 2), a long file
+    picked up last would keep one worker busy while the other has nothing left to do."""
+    slow_files = {item.path for item in items if tiers.SLOW & {marker.name for marker in item.iter_markers()}}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: otherwise in the order collected
+
+
 def pytest_runtest_setup(item):
     tiers.current_markers = {marker.name for marker in item.iter_markers()}
 

@@ -4,6 +4,8 @@ fuzz)"` is the fast tier, so a test that starts any of the first three must carr
 where each is started) fails a test that does not, rather than let it slow the fast tier unnoticed. The fuzz
 modules carry theirs as a module mark."""
 
+SLOW = {"browser", "broker", "live", "fuzz"}
+
 # The markers of the test being set up (conftest.py); None outside pytest, where nothing is checked.
 current_markers: set[str] | None = None
 
