@@ -248,7 +248,7 @@ class Gunicorn:
                     if response.status == 200:
                         return
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.05)  # refused: not listening yet (gunicorn starts in about a second)
         raise RuntimeError("gunicorn did not answer /health in time")
 
     def stop(self) -> None:
