@@ -37,13 +37,15 @@ FAST_SETTINGS = {
 
 @pytest.fixture(scope="session", autouse=True)
 def _fast_settings():
-    real_password_hashers = settings.PASSWORD_HASHERS  # Django's: PBKDF2 at 1,000,000 rounds first
+    """FAST_SETTINGS for the whole session; yields the service's own password hashers, which they replace."""
+    service_password_hashers = settings.PASSWORD_HASHERS
     with override_settings(**FAST_SETTINGS):
-        yield real_password_hashers
+        yield service_password_hashers
 
 
 @pytest.fixture
 def real_password_hashers(_fast_settings):
+    """The service's own password hashers (Django's: PBKDF2 at 1,000,000 rounds first), for the test of them."""
     with override_settings(PASSWORD_HASHERS=_fast_settings):
         yield
 

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -89,7 +89,7 @@ def postgres_database(template: str | None = None):
         _drop_postgres_database(name)
 
 
-def migrated_database(kind: str, directory: Path | None = None, *, seeded: bool = False):
+def migrated_database(kind: str, directory: Path | None = None, *, seeded: bool = False) -> AbstractContextManager[str]:
     """A database of `kind` ("sqlite", a file in `directory`, or "postgresql") as `manage.py migrate` leaves it
     (and `loaddata seed` after it, when `seeded`), for the test's service processes alone.
 
@@ -105,7 +105,7 @@ class _Templates:
     """This session's template databases, each made on first use: a migrated one and a seeded copy of it, per
     database kind. The PostgreSQL ones carry the pid in their name, as the test databases do."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.files: dict[bool, Path] = {}  # seeded or not -> the SQLite file
         self.databases: dict[bool, str] = {}  # seeded or not -> the PostgreSQL database's name
         self.directory = Path(tempfile.gettempdir()) / f"orderservice-templates-{os.getpid()}"
@@ -304,7 +304,7 @@ def on_sqlite() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
-def live_database(directory: Path, *, seeded: bool = False):
+def live_database(directory: Path, *, seeded: bool = False) -> AbstractContextManager[str]:
     """A migrated (and, when `seeded`, seeded) database of this run's kind for the test's service processes: a
     SQLite file in `directory`, or a PostgreSQL database dropped afterwards (see `migrated_database`)."""
     return migrated_database("sqlite" if on_sqlite() else "postgresql", directory, seeded=seeded)
