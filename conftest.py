@@ -1,12 +1,61 @@
 """Fixtures every test can use: a real JWKS server on loopback, API clients with or without a token, the
-business events a test caused, and a headless browser."""
+business events a test caused, and a headless browser. Also what every test runs under: settings that make it
+faster, the check that a test starting a slow tier's service carries that tier's marker
+(orderservice/testing/tiers.py), and the live services' template databases (orderservice/testing/live_service.py),
+dropped at the end."""
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from orderservice.testing import live_service, tiers
 from orderservice.testing.jwks import AUDIENCE, ISSUER, JWKSServer
+
+
+def pytest_collection_modifyitems(items):
+    """The files with slow-tier tests first, each file's tests kept together: on two workers (-n 2), a long file
+    picked up last would keep one worker busy while the other has nothing left to do."""
+    slow_files = {item.path for item in items if tiers.SLOW & {marker.name for marker in item.iter_markers()}}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: otherwise in the order collected
+
+
+def pytest_runtest_setup(item):
+    tiers.current_markers = {marker.name for marker in item.iter_markers()}
+
+
+# Settings that only make the tests faster.
+FAST_SETTINGS = {
+    # PBKDF2's million rounds made each test that creates a staff user cost most of a second. The test of the
+    # real hasher asks for `real_password_hashers`; the service in its own processes (`live`) keeps its own.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    # Each test's client loads the middleware anew, and WhiteNoise's indexed every static file (~170) each time:
+    # a static file is looked up when asked for instead, as under `runserver`.
+    "WHITENOISE_AUTOREFRESH": True,
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_settings():
+    """FAST_SETTINGS for the whole session; yields the service's own password hashers, which they replace."""
+    service_password_hashers = settings.PASSWORD_HASHERS
+    with override_settings(**FAST_SETTINGS):
+        yield service_password_hashers
+
+
+@pytest.fixture
+def real_password_hashers(_fast_settings):
+    """The service's own password hashers (Django's: PBKDF2 at 1,000,000 rounds first), for the test of them."""
+    with override_settings(PASSWORD_HASHERS=_fast_settings):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_template_databases():
+    """The migrated databases the live services' databases are copied from, made on first use: dropped at the
+    end of the session."""
+    yield
+    live_service.drop_template_databases()
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +123,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium, headless, driven by Playwright (scripts/test.sh installs chromium when missing)."""
+    """Debian's chromium, headless, driven by Playwright (scripts/test.sh installs chromium when missing). One per
+    module: while Playwright runs, it marks its event loop as running in the test's thread, and Django refuses
+    the database to the tests that follow ("You cannot call this from an async context"); stopped, it no
+    longer does."""
     from playwright.sync_api import sync_playwright
 
+    tiers.require("browser", "drives Chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

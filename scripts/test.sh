@@ -2,7 +2,8 @@
 # Run the whole test suite: on SQLite, then on the PostgreSQL at TEST_POSTGRES_URL (default: this machine's
 # 127.0.0.1:5432). Without PostgreSQL the second run is skipped with a message, except under CI=true,
 # where an unreachable PostgreSQL fails the run. The event tests need the RabbitMQ at 127.0.0.1:5672 (under CI it is
-# started when down, and a broker that does not come up fails the run). Arguments go to pytest (e.g. -k orders, -x).
+# started when down, and a broker that does not come up fails the run). Arguments go to pytest (e.g. -k orders, -x;
+# -m "not (browser or broker or live or fuzz)" for the fast tier). TEST_WORKERS=0 runs in one process (for --pdb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements-dev.txt
@@ -60,8 +61,12 @@ if [ "${CI:-}" = "true" ] && ! broker_up; then
     exit 1
 fi
 
+# Two pytest-xdist workers (TEST_WORKERS; 0 runs in one process): a 2-core machine runs the suite in about half
+# the time, as many tests mostly wait (on gunicorn, the broker, a cooldown). Each file's tests stay in one worker.
+workers="${TEST_WORKERS:-2}"
+
 echo "== tests on SQLite"
-DATABASE_URL="sqlite:///order_service_test.db" python -m pytest "$@"
+DATABASE_URL="sqlite:///order_service_test.db" python -m pytest -n "$workers" "$@"
 
 if ! postgres_up && [ "${CI:-}" = "true" ] && command -v pg_ctlcluster >/dev/null; then
     echo "== PostgreSQL is down; starting it"
@@ -70,7 +75,7 @@ if ! postgres_up && [ "${CI:-}" = "true" ] && command -v pg_ctlcluster >/dev/nul
 fi
 if postgres_up; then
     echo "== tests on PostgreSQL ($postgres_url)"
-    DATABASE_URL="$postgres_url" python -m pytest "$@"
+    DATABASE_URL="$postgres_url" python -m pytest -n "$workers" "$@"
 elif [ "${CI:-}" = "true" ]; then
     echo "error: PostgreSQL at $postgres_url is unreachable; under CI=true that is a failure" >&2
     exit 1

@@ -8,6 +8,7 @@ import pytest
 
 from orderservice.testing.live_service import Gunicorn, call, live_database, manage, service_environment
 
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "a-staff-password-for-tests"
 
@@ -16,10 +17,8 @@ PASSWORD = "a-staff-password-for-tests"
 def service(jwks_server, tmp_path_factory):
     """The seeded service with the superusers `admin` (who runs the shop) and `locked` (whose login the lockout
     test locks), made the way the README says, on this run's database; started once for the module."""
-    with live_database(tmp_path_factory.mktemp("admin")) as database_url:
+    with live_database(tmp_path_factory.mktemp("admin"), seeded=True) as database_url:
         environment = service_environment(database_url, jwks_server.url, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "loaddata", "seed")
         for username in ("admin", "locked"):
             manage(
                 environment,

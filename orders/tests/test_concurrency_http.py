@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from orderservice.testing.ledger import assert_ledger_adds_up_over_http
-from orderservice.testing.live_service import Gunicorn, call, live_database, manage, on_sqlite, service_environment
+from orderservice.testing.live_service import Gunicorn, call, live_database, on_sqlite, service_environment
 
+pytestmark = pytest.mark.live
 CONNECTIONS = 16
 ON_SQLITE = on_sqlite()
 
@@ -25,11 +26,8 @@ class Deployment(list):
 @pytest.fixture
 def deployment(jwks_server, tmp_path):
     """The service as deployed for this run's database, seeded and ready: its instances' base URLs."""
-    database = live_database(tmp_path)
-    with database as database_url:
+    with live_database(tmp_path, seeded=True) as database_url:
         environment = service_environment(database_url, jwks_server.url)
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "loaddata", "seed")
         instances = (
             [Gunicorn(environment, workers=3)]
             if ON_SQLITE

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pika
 
+from orderservice.testing import tiers
+
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
@@ -33,6 +35,7 @@ class EventConsumer:
     `routing_keys`; `receive` collects what arrives. `close` deletes the queue and the exchange."""
 
     def __init__(self, exchange: str, routing_keys: tuple[str, ...] = ("#",), broker_url: str = BROKER_URL):
+        tiers.require("broker", "consumes from RabbitMQ")
         self.exchange = exchange
         self.connection = pika.BlockingConnection(pika.URLParameters(broker_url))
         self.channel = self.connection.channel()

@@ -107,7 +107,9 @@ class JWKSServer:
         return 200, "application/json", json.dumps(jwks).encode()
 
     def start(self) -> "JWKSServer":
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # `stop` waits for the serving loop to look up: every 0.5 s by default, half a second per test that
+        # starts a server of its own.
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -14,12 +14,13 @@ import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import psycopg
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from orderservice.testing import tiers
 from orderservice.testing.jwks import AUDIENCE, ISSUER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -61,21 +62,117 @@ def manage(environment: dict, *arguments: str) -> str:
 
 
 @contextmanager
-def sqlite_database(directory: Path):
-    yield f"sqlite:///{directory / 'service.db'}"
+def sqlite_database(directory: Path, template: Path | None = None):
+    """A SQLite file in `directory` for the test's service processes: empty, or a copy of `template`."""
+    path = directory / "service.db"
+    if template is not None:
+        _copy_sqlite(template, path)
+    yield f"sqlite:///{path}"
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """The database file, and its write-ahead log when the last connection left one (it is in WAL mode)."""
+    shutil.copyfile(source, target)
+    if (log := source.with_name(f"{source.name}-wal")).exists():
+        shutil.copyfile(log, target.with_name(f"{target.name}-wal"))
 
 
 @contextmanager
-def postgres_database():
-    """A fresh PostgreSQL database for the test's service processes, dropped afterwards."""
+def postgres_database(template: str | None = None):
+    """A PostgreSQL database for the test's service processes, dropped afterwards: empty, or a copy of the
+    database `template`."""
     name = f"orderservice_live_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    _create_postgres_database(name, template)
     try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield _postgres_url(name)
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_postgres_database(name)
+
+
+def migrated_database(kind: str, directory: Path | None = None, *, seeded: bool = False) -> AbstractContextManager[str]:
+    """A database of `kind` ("sqlite", a file in `directory`, or "postgresql") as `manage.py migrate` leaves it
+    (and `loaddata seed` after it, when `seeded`), for the test's service processes alone.
+
+    It is a copy of a template made once per test session: a `migrate` in a subprocess costs seconds, a copy
+    milliseconds. Tests of those commands themselves run them on an empty database instead."""
+    if kind == "sqlite":
+        assert directory is not None, "a SQLite database is a file in the test's directory"
+        return sqlite_database(directory, _TEMPLATES.sqlite(seeded))
+    return postgres_database(_TEMPLATES.postgres(seeded))
+
+
+class _Templates:
+    """This session's template databases, each made on first use: a migrated one and a seeded copy of it, per
+    database kind. The PostgreSQL ones carry the pid in their name, as the test databases do."""
+
+    def __init__(self) -> None:
+        self.files: dict[bool, Path] = {}  # seeded or not -> the SQLite file
+        self.databases: dict[bool, str] = {}  # seeded or not -> the PostgreSQL database's name
+        self.directory = Path(tempfile.gettempdir()) / f"orderservice-templates-{os.getpid()}"
+
+    def sqlite(self, seeded: bool) -> Path:
+        if seeded not in self.files:
+            path = self.directory / ("seeded.db" if seeded else "migrated.db")
+            path.parent.mkdir(exist_ok=True)
+            path.unlink(missing_ok=True)  # left by an earlier run whose process had this pid
+            if seeded:
+                _copy_sqlite(self.sqlite(False), path)
+            self._fill(f"sqlite:///{path}", seeded)
+            self.files[seeded] = path
+        return self.files[seeded]
+
+    def postgres(self, seeded: bool) -> str:
+        if seeded not in self.databases:
+            name = f"orderservice_template_{os.getpid()}_{'seeded' if seeded else 'migrated'}"
+            _drop_postgres_database(name)  # left by an earlier run whose process had this pid
+            _create_postgres_database(name, self.postgres(False) if seeded else None)
+            self._fill(_postgres_url(name), seeded)
+            self.databases[seeded] = name
+        return self.databases[seeded]
+
+    @staticmethod
+    def _fill(database_url: str, seeded: bool) -> None:
+        environment = service_environment(database_url, "http://127.0.0.1:9/jwks.json")  # verifies no token
+        if seeded:
+            manage(environment, "loaddata", "seed")
+        else:
+            manage(environment, "migrate", "--noinput")
+
+    def drop(self) -> None:
+        for name in self.databases.values():
+            _drop_postgres_database(name)
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.files.clear()
+        self.databases.clear()
+
+
+_TEMPLATES = _Templates()
+drop_template_databases = _TEMPLATES.drop  # at the end of the test session (conftest.py)
+
+
+def _postgres_url(name: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _create_postgres_database(name: str, template: str | None = None) -> None:
+    statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    deadline = time.monotonic() + 10
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        while True:
+            try:
+                admin.execute(statement)
+                return
+            except psycopg.errors.ObjectInUse:
+                # A template may have no session: the one of the command that just filled it ends a moment
+                # after the command's process.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+
+def _drop_postgres_database(name: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Gunicorn:
@@ -84,6 +181,7 @@ class Gunicorn:
     workers). Its output is kept in `log_path`; its workers write their metrics to `metrics_dir`."""
 
     def __init__(self, environment: dict, workers: int = 3):
+        tiers.require("live", "starts gunicorn")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.directory = Path(tempfile.mkdtemp(prefix="orderservice-gunicorn-"))
@@ -150,7 +248,7 @@ class Gunicorn:
                     if response.status == 200:
                         return
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.05)  # refused: not listening yet (gunicorn starts in about a second)
         raise RuntimeError("gunicorn did not answer /health in time")
 
     def stop(self) -> None:
@@ -206,7 +304,7 @@ def on_sqlite() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
-def live_database(directory: Path):
-    """A fresh database of this run's kind for the test's service processes: a SQLite file in `directory`, or
-    a PostgreSQL database dropped afterwards."""
-    return sqlite_database(directory) if on_sqlite() else postgres_database()
+def live_database(directory: Path, *, seeded: bool = False) -> AbstractContextManager[str]:
+    """A migrated (and, when `seeded`, seeded) database of this run's kind for the test's service processes: a
+    SQLite file in `directory`, or a PostgreSQL database dropped afterwards (see `migrated_database`)."""
+    return migrated_database("sqlite" if on_sqlite() else "postgresql", directory, seeded=seeded)

@@ -137,6 +137,14 @@ def test_the_users_page_refuses_a_common_password_too(client, staff):
     assert clerk.check_password("an-old-clerk-password")
 
 
+def test_staff_passwords_are_stored_as_pbkdf2_with_a_million_rounds(real_password_hashers):
+    """The other tests hash with MD5, for speed (conftest.py); the service's own settings hash like this."""
+    staff = User.objects.create_superuser("staff", "staff@example.com", PASSWORD)
+
+    algorithm, rounds, _salt, _hash = staff.password.split("$")
+    assert (algorithm, int(rounds)) == ("pbkdf2_sha256", 1_000_000)
+
+
 def test_the_api_never_reaches_the_login_lockout(api_client, monkeypatch):
     from axes.middleware import AxesMiddleware
 

@@ -20,9 +20,8 @@ from orderservice.testing.live_service import (
     Gunicorn,
     call,
     get,
-    manage,
+    migrated_database,
     on_sqlite,
-    postgres_database,
     service_environment,
 )
 from orderservice.testing.tcp_proxy import TcpProxy
@@ -50,10 +49,9 @@ def through(proxy: TcpProxy, database_url: str) -> str:
     return re.sub(r"@[^/]+/", f"@127.0.0.1:{proxy.port}/", database_url)
 
 
+@pytest.mark.live
 def test_the_api_answers_503_while_postgres_is_away_and_serves_again_when_it_is_back(jwks_server):
-    with postgres_database() as database_url:
-        manage(service_environment(database_url, jwks_server.url), "migrate", "--noinput")
-        manage(service_environment(database_url, jwks_server.url), "loaddata", "seed")
+    with migrated_database("postgresql", seeded=True) as database_url:
         proxy = TcpProxy(("127.0.0.1", int(re.search(r":(\d+)/", database_url).group(1))))
         # DB_CONN_MAX_AGE's default keeps each worker's connection open across requests: the cut breaks them.
         service = Gunicorn(
@@ -177,11 +175,10 @@ def test_a_connection_that_answered_a_moment_ago_is_not_checked_again(monkeypatc
 
 
 @POSTGRES_ONLY
+@pytest.mark.live
 def test_a_connection_broken_while_idle_is_replaced_before_the_next_request(jwks_server):
-    with postgres_database() as database_url:
+    with migrated_database("postgresql", seeded=True) as database_url:
         environment = service_environment(database_url, jwks_server.url)
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "loaddata", "seed")
         service = Gunicorn(environment, workers=1)
         try:
             token = jwks_server.token()

@@ -5,20 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from orderservice.testing.live_service import Gunicorn, manage, service_environment
+from orderservice.testing.live_service import Gunicorn, migrated_database, service_environment
 
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def service(jwks_server, tmp_path_factory):
-    database = tmp_path_factory.mktemp("docs") / "service.db"
-    environment = service_environment(f"sqlite:///{database}", jwks_server.url)
-    manage(environment, "migrate", "--noinput")  # for "Try it out"; the docs themselves never touch it
-    manage(environment, "loaddata", "seed")
-    instance = Gunicorn(environment, workers=1)
-    yield instance.url
-    instance.stop()
+    # Migrated and seeded for "Try it out"; the docs themselves never touch it.
+    with migrated_database("sqlite", tmp_path_factory.mktemp("docs"), seeded=True) as database_url:
+        instance = Gunicorn(service_environment(database_url, jwks_server.url), workers=1)
+        yield instance.url
+        instance.stop()
 
 
 def open_page(browser, url):

@@ -28,6 +28,7 @@ from orderservice.testing.tcp_proxy import TcpProxy
 from orderservice.tests.test_database_outage import through
 from orderservice.tests.test_metrics import sample
 
+pytestmark = pytest.mark.broker
 BROKER_PORT = int(re.search(r":(\d+)/", BROKER_URL).group(1))
 
 
@@ -40,7 +41,6 @@ def live(tmp_path, jwks_server):
         environment = service_environment(
             database_url, jwks_server.url, EVENTS_BROKER_URL=BROKER_URL, EVENTS_EXCHANGE=exchange, LOG_LEVEL="INFO"
         )
-        manage(environment, "migrate", "--noinput")
         consumer = EventConsumer(exchange)
         try:
             yield environment, consumer
@@ -134,6 +134,7 @@ def assert_each_subject_in_order(messages, order_of: dict[str, int]) -> None:
         last_seen[message.event["subject"]] = position
 
 
+@pytest.mark.live
 def test_orders_placed_while_the_broker_is_away_have_every_event_delivered_once_it_is_back(live, tmp_path, jwks_server):
     environment, consumer = live
     manage(environment, "loaddata", "seed")

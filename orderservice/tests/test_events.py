@@ -216,6 +216,7 @@ def test_the_event_catalogue_in_the_docs_is_the_one_the_code_holds():
 # --- Relayed to RabbitMQ ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.broker
 def test_the_relay_publishes_each_waiting_event_once_as_a_cloud_event(api_client, consumer, settings):
     OutboxEvent.objects.all().delete()
     every_kind_of_change(api_client)
@@ -246,6 +247,7 @@ def test_the_relay_publishes_each_waiting_event_once_as_a_cloud_event(api_client
     assert len(consumer.receive(seconds=1)) == len(written)  # nothing twice
 
 
+@pytest.mark.broker
 def test_messages_the_broker_refuses_are_sent_again_and_those_it_took_are_not(consumer, settings):
     # A queue that takes one message and refuses more (the broker nacks them), beside the consumer's own.
     full = consumer.channel.queue_declare(
@@ -266,6 +268,7 @@ def test_messages_the_broker_refuses_are_sent_again_and_those_it_took_are_not(co
     assert received == {str(rows[0].event_id): 1, str(rows[1].event_id): 2, str(rows[2].event_id): 2}
 
 
+@pytest.mark.broker
 def test_a_consumer_bound_to_some_types_gets_only_those(api_client, consumer, settings):
     orders_only = EventConsumer(settings.EVENTS_EXCHANGE, routing_keys=("order.*",))
     try:

@@ -14,8 +14,7 @@ from orderservice.testing.live_service import (
     Gunicorn,
     free_port,
     get,
-    manage,
-    postgres_database,
+    migrated_database,
     service_environment,
 )
 
@@ -75,10 +74,10 @@ def readiness(service: Gunicorn) -> tuple[int, dict]:
     return status, json.loads(body)
 
 
+@pytest.mark.live
 def test_readiness_follows_the_database_going_away_and_coming_back(jwks_server):
-    with postgres_database() as database_url:
+    with migrated_database("postgresql") as database_url:
         environment = service_environment(database_url, jwks_server.url)
-        manage(environment, "migrate", "--noinput")
         service = Gunicorn(environment, workers=2)
         try:
             assert readiness(service) == (200, {"status": "ready", "checks": {"database": "ok"}})

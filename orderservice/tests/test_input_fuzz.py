@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from orderservice.domain.limits import MAX_ID, MAX_INTEGER
 from orderservice.testing.factories import CustomerFactory, ProductFactory, order_in, place_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 EXAMPLES = 200
 FUZZ = hypothesis_settings(

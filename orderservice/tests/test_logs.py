@@ -11,7 +11,7 @@ import pytest
 
 from orderservice.observability.middleware import MAX_REQUEST_ID_LENGTH
 from orderservice.testing.jwks import SigningKey
-from orderservice.testing.live_service import Gunicorn, call, get, manage, service_environment
+from orderservice.testing.live_service import Gunicorn, call, get, migrated_database, service_environment
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
@@ -52,13 +52,12 @@ def test_a_disallowed_host_is_a_400_logged_as_one_warning_line_without_a_traceba
 @pytest.fixture(scope="module")
 def logging_service(jwks_server, tmp_path_factory):
     """The service with JSON logs at INFO, as production writes them, on a database of its own."""
-    database = tmp_path_factory.mktemp("logs") / "service.db"
-    environment = service_environment(f"sqlite:///{database}", jwks_server.url, LOG_FORMAT="json", LOG_LEVEL="INFO")
-    manage(environment, "migrate", "--noinput")
-    manage(environment, "loaddata", "seed")
-    service = Gunicorn(environment, workers=2)
-    yield service
-    service.stop()
+    with migrated_database("sqlite", tmp_path_factory.mktemp("logs"), seeded=True) as database_url:
+        service = Gunicorn(
+            service_environment(database_url, jwks_server.url, LOG_FORMAT="json", LOG_LEVEL="INFO"), workers=2
+        )
+        yield service
+        service.stop()
 
 
 def log_lines(service: Gunicorn, **wanted) -> list[dict]:
@@ -67,6 +66,7 @@ def log_lines(service: Gunicorn, **wanted) -> list[dict]:
     return [line for line in lines if all(line.get(name) == value for name, value in wanted.items())]
 
 
+@pytest.mark.live
 def test_every_request_is_one_json_line_with_its_id_status_duration_and_caller(logging_service, jwks_server):
     token = jwks_server.token(subject="clerk-17")
     status, headers, _ = get(
@@ -86,6 +86,7 @@ def test_every_request_is_one_json_line_with_its_id_status_duration_and_caller(l
     assert (anonymous["status"], anonymous["subject"]) == (401, None)
 
 
+@pytest.mark.live
 def test_an_order_is_logged_as_business_events_with_its_request_id(logging_service, jwks_server):
     token = jwks_server.token(subject="shop-4")
     status, order = call(
@@ -119,6 +120,7 @@ def test_an_order_is_logged_as_business_events_with_its_request_id(logging_servi
     assert (returned["change"], returned["reason"]) == (3, "order.cancelled")
 
 
+@pytest.mark.live
 def test_the_logs_hold_no_token_and_no_email_address(logging_service, jwks_server):
     token = jwks_server.token(subject="auditor")
     expired = jwks_server.token(subject="auditor", exp=int(time.time()) - 3600)
@@ -163,17 +165,17 @@ def test_the_logs_hold_no_token_and_no_email_address(logging_service, jwks_serve
     assert "eyJ" not in logs  # the start of any JWT header or payload
 
 
+@pytest.mark.live
 def test_log_sql_logs_every_statement_with_debug_off(jwks_server, tmp_path, logging_service):
-    environment = service_environment(
-        f"sqlite:///{tmp_path / 'service.db'}", jwks_server.url, LOG_FORMAT="json", LOG_SQL="true"
-    )
-    manage(environment, "migrate", "--noinput")
-    service = Gunicorn(environment, workers=1)
-    try:
-        assert call(service.url, "GET", "/api/products", jwks_server.token())[0] == 200
-        time.sleep(0.2)
-        statements = [line["event"] for line in log_lines(service, logger="django.db.backends")]
-    finally:
-        service.stop()
+    with migrated_database("sqlite", tmp_path) as database_url:
+        service = Gunicorn(
+            service_environment(database_url, jwks_server.url, LOG_FORMAT="json", LOG_SQL="true"), workers=1
+        )
+        try:
+            assert call(service.url, "GET", "/api/products", jwks_server.token())[0] == 200
+            time.sleep(0.2)
+            statements = [line["event"] for line in log_lines(service, logger="django.db.backends")]
+        finally:
+            service.stop()
     assert any("SELECT" in statement and "products_product" in statement for statement in statements)
     assert not log_lines(logging_service, logger="django.db.backends")  # without LOG_SQL, none

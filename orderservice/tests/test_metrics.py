@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from orderservice.testing.live_service import Gunicorn, call, get, manage, service_environment
+from orderservice.testing.live_service import Gunicorn, call, get, manage, migrated_database, service_environment
 
 
 def sample(exposition: str, name: str, **labels) -> float:
@@ -72,47 +72,46 @@ def test_management_commands_run_before_gunicorn_has_made_the_metrics_directory(
     assert "Installed" in manage(environment, "loaddata", "seed")
 
 
+@pytest.mark.live
 def test_request_and_order_counters_add_up_over_two_workers(jwks_server, tmp_path):
-    environment = service_environment(f"sqlite:///{tmp_path / 'service.db'}", jwks_server.url)
-    manage(environment, "migrate", "--noinput")
-    manage(environment, "loaddata", "seed")
-    service = Gunicorn(environment, workers=2)
-    try:
-        token = jwks_server.token()
-        order = {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 1}]}
-        with ThreadPoolExecutor(8) as pool:
-            reads = list(pool.map(lambda _: call(service.url, "GET", "/api/products", token)[0], range(40)))
-            orders = list(pool.map(lambda _: call(service.url, "POST", "/api/orders", token, order)[0], range(12)))
-        assert set(reads) == {200} and set(orders) == {201}
-        assert len(service.requests_per_worker("product-list")) == 2
-        assert all(service.requests_per_worker("product-list"))  # both workers answered some
+    with migrated_database("sqlite", tmp_path, seeded=True) as database_url:
+        service = Gunicorn(service_environment(database_url, jwks_server.url), workers=2)
+        try:
+            token = jwks_server.token()
+            order = {"customer_id": 1, "order_items": [{"product_id": 2, "quantity": 1}]}
+            with ThreadPoolExecutor(8) as pool:
+                reads = list(pool.map(lambda _: call(service.url, "GET", "/api/products", token)[0], range(40)))
+                orders = list(pool.map(lambda _: call(service.url, "POST", "/api/orders", token, order)[0], range(12)))
+            assert set(reads) == {200} and set(orders) == {201}
+            assert len(service.requests_per_worker("product-list")) == 2
+            assert all(service.requests_per_worker("product-list"))  # both workers answered some
 
-        for _ in range(4):  # whichever worker answers the scrape counts for both
-            status, _, exposition = get(service.url, "/metrics")
-            assert status == 200
-            assert (
-                sample(
-                    exposition,
-                    "orderservice_http_request_duration_seconds_count",
-                    method="GET",
-                    status="200",
-                    view="product-list",
+            for _ in range(4):  # whichever worker answers the scrape counts for both
+                status, _, exposition = get(service.url, "/metrics")
+                assert status == 200
+                assert (
+                    sample(
+                        exposition,
+                        "orderservice_http_request_duration_seconds_count",
+                        method="GET",
+                        status="200",
+                        view="product-list",
+                    )
+                    == 40
                 )
-                == 40
-            )
-            assert (
-                sample(
-                    exposition,
-                    "orderservice_http_request_duration_seconds_count",
-                    method="POST",
-                    status="201",
-                    view="order-list",
+                assert (
+                    sample(
+                        exposition,
+                        "orderservice_http_request_duration_seconds_count",
+                        method="POST",
+                        status="201",
+                        view="order-list",
+                    )
+                    == 12
                 )
-                == 12
-            )
-            assert sample(exposition, "orderservice_business_events_total", event="order.created") == 12
-    finally:
-        service.stop()
+                assert sample(exposition, "orderservice_business_events_total", event="order.created") == 12
+        finally:
+            service.stop()
 
 
 def test_the_counters_import_nothing_of_the_web_layer():

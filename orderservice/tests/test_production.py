@@ -23,11 +23,12 @@ from orderservice.testing.live_service import (
     call,
     get,
     manage,
+    migrated_database,
     postgres_database,
     service_environment,
-    sqlite_database,
 )
 
+pytestmark = pytest.mark.live
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 
 
@@ -246,9 +247,8 @@ def test_gunicorn_without_environment_serves_production_settings_and_never_trust
     """A deploy that forgot ENVIRONMENT: gunicorn runs production settings, and a development key file on the
     machine (as `.dev-keys/` would hold it) signs nothing the service accepts."""
     key_file = tmp_path / "dev-key.pem"
-    with sqlite_database(tmp_path) as database_url:
+    with migrated_database("sqlite", tmp_path) as database_url:
         development = service_environment(database_url, jwks_server.url, JWT_DEV_KEY_FILE=str(key_file))
-        manage(development, "migrate", "--noinput")
         development_token = subprocess.run(
             [sys.executable, "manage.py", "devtoken", "--role", "Admin"],
             cwd=PROJECT_ROOT,

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from orderservice.testing.live_service import Gunicorn, live_database, manage, on_sqlite, service_environment
+from orderservice.testing.live_service import Gunicorn, live_database, on_sqlite, service_environment
 
+pytestmark = [pytest.mark.fuzz, pytest.mark.live]
 CHECKS = ",".join(
     [
         "not_a_server_error",
@@ -30,10 +31,8 @@ ON_SQLITE = on_sqlite()
 
 @pytest.fixture
 def service(jwks_server, tmp_path):
-    with live_database(tmp_path) as database_url:
+    with live_database(tmp_path, seeded=True) as database_url:
         environment = service_environment(database_url, jwks_server.url)
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "loaddata", "seed")
         instance = Gunicorn(environment, workers=2)
         try:
             yield instance.url

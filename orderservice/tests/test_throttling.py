@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from orderservice.testing.live_service import Gunicorn, call, get, live_database, manage, service_environment
+from orderservice.testing.live_service import Gunicorn, call, get, live_database, service_environment
 
+pytestmark = pytest.mark.live
 LIMIT = 10
 RATE = f"{LIMIT}/day"  # a window that a test run all but never straddles
 PERSON = {"first_name": "Pat", "last_name": "Probe"}
@@ -20,7 +21,6 @@ def throttled_service(request, jwks_server, tmp_path):
     extra = {"THROTTLE_RATE": RATE, **({"REDIS_URL": "redis://127.0.0.1:6379/0"} if request.param == "redis" else {})}
     with live_database(tmp_path) as database_url:
         environment = service_environment(database_url, jwks_server.url, **extra)
-        manage(environment, "migrate", "--noinput")
         service = Gunicorn(environment, workers=2)
         try:
             yield service
