@@ -172,6 +172,8 @@ WEAK_KEY = (
         secrets.token_urlsafe(30),  # 40 characters
         "django-insecure-" + secrets.token_urlsafe(50),  # Django's own development prefix
     ],
+    # Named, not shown: the random keys would differ between the xdist workers' collections.
+    ids=["one-character", "four-characters", "40-characters", "django-insecure-prefix"],
 )
 def test_production_refuses_a_secret_key_djangos_deploy_check_calls_weak(secret_key):
     result = run_manage_check(**{**PRODUCTION, "SECRET_KEY": secret_key}, **USER_SERVICE)
