@@ -35,11 +35,13 @@ that fails with its name if an upgrade changes it:
   (`select_for_update`), `QuerySet._hints` (what a router is told);
 - the query: `Query.get_compiler` (`using=` an alias, or `connection=`), `Query.selected` (a `.values()` query's
   column names, in the SQL's order), `Query.select_for_update`, `Query.chain` (to an UpdateQuery),
-  `UpdateQuery.add_update_values`, `UpdateQuery.related_updates`, `InsertQuery` and `InsertQuery.insert_values`;
+  `UpdateQuery.add_update_values`, `UpdateQuery.related_updates`, `Query.count_active_tables`, `InsertQuery` and
+  `InsertQuery.insert_values`, and a column as an expression: `Field.get_col`;
 - the compiler: `SQLCompiler.as_sql` (an insert's: a list of (sql, params), PostgreSQL's several rows one array per
   column), `SQLCompiler.select`, `SQLCompiler.get_converters`, `SQLCompiler.apply_converters`,
-  `SQLCompiler.connection`, `SQLInsertCompiler.returning_fields`, `SQLCompiler.count_active_tables`;
-- the connection: `BaseDatabaseWrapper.in_atomic_block`.
+  `SQLCompiler.connection`, `SQLInsertCompiler.returning_fields`;
+- the connection: `BaseDatabaseWrapper.in_atomic_block`, and whether an INSERT returns the ids:
+  `BaseDatabaseFeatures.can_return_rows_from_bulk_insert`, `BaseDatabaseFeatures.can_return_columns_from_insert`.
 """
 
 import threading
@@ -183,7 +185,7 @@ def _compile_update(queryset: QuerySet, changes: dict, using: str, slots: Slots)
     query.add_update_values(changes)
     compiler = query.get_compiler(using=using)
     sql, params = compiler.as_sql()
-    if query.related_updates or compiler.query.count_active_tables() != 1:  # type: ignore[attr-defined]
+    if query.related_updates or query.count_active_tables() != 1:  # type: ignore[attr-defined]
         raise ImproperlyConfigured(f"{queryset.model.__name__}: not a single-table UPDATE")
     return _statement(sql, params, slots, (), compiler, {}, returns_rows=False)
 

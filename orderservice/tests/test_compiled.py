@@ -182,13 +182,28 @@ def _():
     assert "RETURNING" in sql.upper()
 
 
-@seam("SQLCompiler.count_active_tables")
+@seam("Query.count_active_tables")
 def _():
     query = Product.objects.filter(stock_quantity__gte=1).query.chain(UpdateQuery)
     query.add_update_values({"stock_quantity": 1})
-    compiler = query.get_compiler(using="default")
-    compiler.as_sql()
-    assert compiler.query.count_active_tables() == 1
+    query.get_compiler(using="default").as_sql()
+    assert query.count_active_tables() == 1
+
+
+@seam("Field.get_col")
+def _():
+    column = Product._meta.pk.get_col(Product._meta.db_table)
+    assert column.target is Product._meta.pk and column.alias == Product._meta.db_table
+
+
+@seam("BaseDatabaseFeatures.can_return_rows_from_bulk_insert")
+def _():
+    assert connection.features.can_return_rows_from_bulk_insert is True  # SQLite 3.35+ and PostgreSQL
+
+
+@seam("BaseDatabaseFeatures.can_return_columns_from_insert")
+def _():
+    assert connection.features.can_return_columns_from_insert is True
 
 
 @seam("BaseDatabaseWrapper.in_atomic_block")
