@@ -38,14 +38,16 @@ class OrderListing(DeclaredRules):
     """How orders are listed: newest first, filtered, searched by order number, sorted on request."""
 
     serializer_class: type[BaseSerializer] | None = OrderSerializer
+    # For a caller that may read orders but not customers: the order's customer by name only.
+    serializer_class_without_customers_read: type[BaseSerializer] = OrderWithCustomerNameSerializer
 
     def get_serializer_class(self):
         # An order's customer whole only for those who may read customers, or who are that customer.
         if getattr(self, "swagger_fake_view", False) or self.acting_as_customer:
-            return OrderSerializer
+            return self.serializer_class
         if CUSTOMERS_READ in token_permissions(self.request):
-            return OrderSerializer
-        return OrderWithCustomerNameSerializer
+            return self.serializer_class
+        return self.serializer_class_without_customers_read
 
     filterset_class = OrderFilter
     search_fields = ["order_number"]

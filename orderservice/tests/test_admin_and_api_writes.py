@@ -16,7 +16,7 @@ from products.models import Product, StockMovement
 
 pytestmark = pytest.mark.django_db
 
-API_ACTOR = "test-user"  # the api_client's token's subject
+API_ACTOR = "token:test-user"  # the api_client's token's subject, namespaced (orderservice/domain/actors.py)
 
 
 def without_times(data):

@@ -65,7 +65,7 @@ def test_a_serializer_field_the_read_path_cannot_write_fails_check_naming_the_vi
 
 def test_every_serializer_class_the_api_reads_with_is_checked_staffs_and_customers_own():
     from customers.serializers import CustomerSerializer, OwnCustomerSerializer
-    from orders.serializers import OrderSerializer
+    from orders.serializers import OrderSerializer, OrderWithCustomerNameSerializer
     from orderservice.checks import api_serializer_classes
     from products.serializers import ProductReplaceSerializer, ProductSerializer
 
@@ -73,6 +73,7 @@ def test_every_serializer_class_the_api_reads_with_is_checked_staffs_and_custome
         CustomerSerializer,
         OwnCustomerSerializer,
         OrderSerializer,
+        OrderWithCustomerNameSerializer,  # orders:read without customers:read
         ProductSerializer,
         ProductReplaceSerializer,  # PUT's answer
     }
